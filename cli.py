@@ -1,0 +1,610 @@
+"""The ``onestop`` command: parse arguments, call one service, render with rich. No SQL, no date math here.
+
+Heavy libraries (rich tables, the ledger, Alembic, openpyxl, python-docx, APScheduler) are imported inside the
+commands that need them, so a desk command answers at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from onestop.context import Ledger
+    from onestop.models import Dossier
+    from sqlmodel import Session
+
+app = typer.Typer(
+    help="onestop: sổ theo dõi hồ sơ một cửa và thời hạn giải quyết (UBND cấp xã).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Globals:
+    db: str | None = None
+    config: str | None = None
+    lang: str = "vi"
+
+
+G = Globals()
+
+
+@app.callback()
+def _global_options(
+    db: Annotated[str | None, typer.Option("--db", help="Database URL or SQLite file (env ONESTOP_DB).")] = None,
+    config: Annotated[
+        str | None, typer.Option("--config", help="onestop.toml (env ONESTOP_CONFIG; default ./onestop.toml).")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="vi (default) or en (env ONESTOP_LANG).")] = None,
+) -> None:
+    from onestop.i18n import current_lang
+
+    G.db, G.config, G.lang = db, config, current_lang(lang)
+
+
+# --- plumbing --------------------------------------------------------------------------------------------------
+def _t(key: str, **params: Any) -> str:
+    from onestop.i18n import t
+
+    return t(key, G.lang, **params)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"{_t('error')}: {message}", err=True)
+    return typer.Exit(code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn the ledger's typed errors into one line on stderr and exit 1; never a traceback for user error."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from onestop.errors import OnestopError
+
+        try:
+            return func(*args, **kwargs)
+        except OnestopError as error:
+            raise fail(_t(error.key, **error.params), error.exit_code) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception as error:  # a database fault (locked, read-only, full) must still be one clear line
+            from sqlalchemy import exc
+
+            if isinstance(error, exc.OperationalError | exc.IntegrityError | exc.InternalError):
+                from onestop.db import storage_error
+
+                se = storage_error(error, url=G.db or "")
+                raise fail(_t(se.key, **se.params), 1) from None
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings() -> Any:
+    from onestop.config import find_config, load_settings
+
+    return load_settings(find_config(G.config))
+
+
+def open_ledger(*, must_exist: bool = True) -> Ledger:
+    from onestop.context import Ledger
+    from onestop.db import ensure_current, is_initialised, open_engine, resolve_url
+
+    url = resolve_url(G.db)
+    ledger = Ledger(settings(), open_engine(url), url, G.lang)
+    if must_exist:
+        ensure_current(ledger.engine)
+        if not is_initialised(ledger.engine):
+            from onestop.errors import NotFoundError
+
+            raise NotFoundError("notfound.office")
+    return ledger
+
+
+@contextmanager
+def unit_of_work(ledger: Ledger, *, write: bool = False) -> Iterator[Session]:
+    from onestop.db import session_scope
+
+    with session_scope(ledger.engine, write=write) as session:
+        yield session
+
+
+def now_in(tz: Any) -> dt.datetime:
+    return dt.datetime.now(tz)
+
+
+def parse_instant(value: str, tz: Any) -> dt.datetime:
+    """ISO 8601 (``2023-03-06 09:00``, with or without offset) or ``06/03/2023 09:00``; no offset = office time."""
+    from onestop.errors import InputError
+
+    text = value.strip()
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        from dateutil import parser
+
+        try:
+            parsed = parser.parse(text, dayfirst=True)
+        except (ValueError, OverflowError) as error:
+            raise InputError("input.datetime", value=value) from error
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def parse_day(value: str) -> dt.date:
+    from onestop.errors import InputError
+
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as error:
+        raise InputError("input.date", value=value) from error
+
+
+def iso(at: dt.datetime | None, tz: Any) -> str | None:
+    return at.astimezone(tz).isoformat() if at else None
+
+
+def local_text(at: dt.datetime | None, tz: Any) -> str:
+    return at.astimezone(tz).strftime("%d/%m/%Y %H:%M") if at else "—"
+
+
+def print_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def table(title: str, columns: list[str]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    grid = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", show_lines=False)
+    for column in columns:
+        grid.add_column(column)
+    return grid
+
+
+# --- issue 2: deadline and calendar ----------------------------------------------------------------------------
+@app.command()
+@handles_errors
+def deadline(
+    received_at: Annotated[str, typer.Option("--received-at", help="When the dossier was received.")],
+    same_day: Annotated[bool, typer.Option("--same-day", help="Same day (15:00 cut-off).")] = False,
+    working_days: Annotated[int | None, typer.Option("--working-days", help="N working days.")] = None,
+    working_hours: Annotated[float | None, typer.Option("--working-hours", help="H office hours.")] = None,
+    calendar_days: Annotated[int | None, typer.Option("--calendar-days", help="N calendar days.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """What-if: when is a dossier received at a given time due?"""
+    from onestop.context import deadlines_for, with_years
+    from onestop.errors import InputError
+    from sla.calendar import CalendarRangeError
+    from sla.deadline import Rule, Unit
+
+    chosen = [(Unit.SAME_DAY, 0.0)] if same_day else []
+    chosen += [(u, float(v)) for u, v in ((Unit.WORKING_DAYS, working_days), (Unit.WORKING_HOURS, working_hours),
+                                         (Unit.CALENDAR_DAYS, calendar_days)) if v is not None]
+    if len(chosen) != 1:
+        raise InputError("input.one_unit")
+    unit, amount = chosen[0]
+    if amount < 0:
+        raise InputError("input.negative", value=amount)
+    spec = settings().calendar
+    from zoneinfo import ZoneInfo
+
+    at = parse_instant(received_at, ZoneInfo(spec.timezone))
+    spec = with_years(spec, at)
+    engine = deadlines_for(spec, lang=G.lang)
+    try:
+        due = engine.due_at(Rule(unit, amount), at)
+        counted = engine.deemed_receipt(at)
+    except CalendarRangeError as error:
+        raise InputError("input.out_of_range", value=at.date(), first=spec.first_year, last=spec.last_year) from error
+    tz = engine.tz
+    if as_json:
+        print_json({"received_at": iso(at, tz), "counted_from": iso(counted, tz), "due_at": iso(due, tz),
+                    "unit": unit.value, "amount": amount if unit is Unit.WORKING_HOURS else int(amount)})
+        return
+    out = console()
+    out.print(f"[bold]{_t('title.deadline')}[/bold]: {_t('unit.' + unit.value, n=_num(amount))}")
+    out.print(f"  {_t('label.received')}: {local_text(at, tz)}")
+    out.print(f"  {_t('label.counted_from')}: {local_text(counted, tz)}")
+    out.print(f"  {_t('label.due')}: [bold]{local_text(due, tz)}[/bold] ({_weekday(due.astimezone(tz).date())})")
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+_WEEKDAYS = {"vi": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"],
+             "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]}
+
+
+def _weekday(day: dt.date) -> str:
+    return _WEEKDAYS["en" if G.lang == "en" else "vi"][day.weekday()]
+
+
+@app.command()
+@handles_errors
+def calendar(
+    year: Annotated[int | None, typer.Argument(help="Year (default: this year).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The year's days off, days off in lieu and swapped working Saturdays, and the office hours."""
+    from zoneinfo import ZoneInfo
+
+    from onestop.context import deadlines_for
+    from onestop.errors import InputError
+
+    spec = settings().calendar
+    year = year or now_in(ZoneInfo(spec.timezone)).year
+    if not spec.first_year <= year <= spec.last_year:
+        raise InputError("input.out_of_range", value=year, first=spec.first_year, last=spec.last_year)
+    engine = deadlines_for(spec, lang=G.lang)
+    changes = engine.calendar.changes(year)
+    working = len(engine.calendar.working_days_between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    if as_json:
+        print_json({"year": year, "timezone": spec.timezone, "office_hours": engine.hours.describe(),
+                    "same_day_cutoff": spec.same_day_cutoff.strftime("%H:%M"), "working_days": working,
+                    "days": [{"date": c.on.isoformat(), "kind": c.kind, "name": c.name,
+                              "working": engine.calendar.is_working_day(c.on)} for c in changes]})
+        return
+    grid = table(_t("title.calendar", year=year),
+                 [_t("label.date"), _t("label.weekday"), _t("label.kind"), _t("label.name")])
+    for change in changes:
+        grid.add_row(change.on.strftime("%d/%m/%Y"), _weekday(change.on), _t("kind." + change.kind), change.name)
+    out = console()
+    out.print(grid)
+    out.print(f"{_t('label.office_hours')}: {', '.join(engine.hours.describe())}; "
+              f"{_t('label.cutoff')}: {spec.same_day_cutoff:%H:%M}; {_t('label.days')}: {working}")
+
+
+# --- issue 3: the ledger and the desk --------------------------------------------------------------------------
+OfficerOpt = Annotated[str, typer.Option("--officer", help="The officer recording the event.")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="When it happened (default: now).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@app.command()
+@handles_errors
+def init(
+    office_code: Annotated[str | None, typer.Option("--office-code", help="The office's unit code.")] = None,
+    office_name: Annotated[str | None, typer.Option("--office-name", help="The office's name.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create (or upgrade) the ledger, register the office and install the procedure catalogue."""
+    from onestop.setup import init_ledger
+
+    ledger = open_ledger(must_exist=False)
+    office, procedures = init_ledger(ledger, office_code=office_code, office_name=office_name)
+    if as_json:
+        print_json({"db": ledger.url, "office": {"code": office.code, "name": office.name}, "procedures": procedures})
+        return
+    console().print(_t("msg.initialised", name=office.name, code=office.code, url=ledger.url))
+
+
+@app.command()
+@handles_errors
+def info(as_json: JsonOpt = False) -> None:
+    """Where the ledger is, which configuration is read, and what it holds."""
+    from onestop.config import find_config
+    from onestop.db import current_revision, open_engine, resolve_url, sqlite_path
+
+    url = resolve_url(G.db)
+    path = sqlite_path(url)
+    revision = current_revision(open_engine(url, create_dir=False)) if (path is None or path.exists()) else None
+    config = find_config(G.config)
+    data = {"db": url, "sqlite_file": str(path) if path else None, "config": str(config) if config else None,
+            "schema_revision": revision, "lang": G.lang}
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        typer.echo(f"{key}: {value if value is not None else '—'}")
+
+
+@app.command()
+@handles_errors
+def procedures(
+    search: Annotated[str | None, typer.Option("--search", help="Part of a name or code.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The procedure catalogue with statutory times and legal bases."""
+    from onestop.catalogue import field_labels, search_procedures
+
+    ledger = open_ledger()
+    with unit_of_work(ledger) as session:
+        found = search_procedures(session, search)
+    if as_json:
+        print_json({"procedures": [p.model_dump(exclude={"name_key"}) for p in found]})
+        return
+    labels = field_labels(G.lang)
+    grid = table(_t("title.procedures"), [_t("label.code"), _t("label.procedure"), _t("label.field"),
+                                         _t("label.unit"), _t("label.online")])
+    for p in found:
+        grid.add_row(p.code, p.name, labels.get(p.field, p.field), _t("unit." + p.unit, n=_num(p.amount)),
+                     str(p.online_level or "—"))
+    console().print(grid)
+
+
+def _ask(value: str | None, name: str, prompt: str) -> str:
+    from onestop.errors import InputError
+
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise typer.Exit(_usage(_t("input.not_tty", name=name)))
+    answer = typer.prompt(prompt).strip()
+    if not answer:
+        raise InputError("input.empty", name=name)
+    return answer
+
+
+def _usage(message: str) -> int:
+    typer.echo(f"{_t('error')}: {message}", err=True)
+    return 2
+
+
+def dossier_json(d: Dossier, tz: Any, procedure_name: str | None = None) -> dict[str, Any]:
+    return {
+        "code": d.code, "procedure": d.procedure_code, "procedure_name": procedure_name, "field": d.field,
+        "channel": d.channel, "applicant": d.applicant, "received_at": iso(d.received_at, tz),
+        "counted_from": iso(d.counted_from, tz), "appointment_at": iso(d.appointment_at, tz),
+        "due_at": iso(d.due_at, tz), "extended_due_at": iso(d.extended_due_at, tz), "status": d.status,
+        "completed_at": iso(d.completed_at, tz), "outcome": d.outcome, "returned_at": iso(d.returned_at, tz),
+        "return_via": d.return_via, "withdrawn_at": iso(d.withdrawn_at, tz),
+    }
+
+
+def render_slip(d: Dossier, procedure_name: str, tz: Any) -> None:
+    from rich.panel import Panel
+
+    lines = [
+        f"{_t('label.code')}: [bold]{d.code}[/bold]",
+        f"{_t('label.procedure')}: {procedure_name}",
+        f"{_t('label.applicant')}: {d.applicant}",
+        f"{_t('label.channel')}: {_t('channel.' + d.channel)}",
+        f"{_t('label.received')}: {local_text(d.received_at, tz)}",
+        f"{_t('label.due')}: [bold]{local_text(d.appointment_at, tz)}[/bold]",
+    ]
+    console().print(Panel("\n".join(lines), title=_t("title.slip"), expand=False))
+
+
+@app.command()
+@handles_errors
+def receive(
+    procedure: Annotated[str | None, typer.Option("--procedure", help="Procedure code.")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help="direct | postal | level3 | level4")] = None,
+    applicant: Annotated[str | None, typer.Option("--applicant", help="Applicant's full name.")] = None,
+    id_number: Annotated[str | None, typer.Option("--id-number", help="CCCD / ID number.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    at: AtOpt = None,
+    officer: OfficerOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Receive a dossier and print the receipt slip with its appointment."""
+    from onestop.services import Applicant, get_procedure, receive_dossier
+
+    procedure = _ask(procedure, "--procedure", _t("label.procedure"))
+    channel = _ask(channel, "--channel", _t("label.channel") + " (direct/postal/level3/level4)")
+    applicant = _ask(applicant, "--applicant", _t("label.applicant"))
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    now = now_in(tz)
+    when = parse_instant(at, tz) if at else now
+    with unit_of_work(ledger, write=True) as session:
+        office = ledger.office(session)
+        dossier = receive_dossier(session, ledger, office=office, procedure_code=procedure, channel=channel,
+                                  applicant=Applicant(applicant, id_number, phone, address), at=when, now=now,
+                                  officer=officer)
+        name = get_procedure(session, dossier.procedure_code).name
+    if as_json:
+        print_json(dossier_json(dossier, tz, name))
+        return
+    render_slip(dossier, name, tz)
+
+
+def _act(action: str, code: str, at: str | None, officer: str, note: str = "", as_json: bool = False,
+         return_via: str | None = None) -> None:
+    from onestop.services import act_on_dossier
+
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    now = now_in(tz)
+    when = parse_instant(at, tz) if at else now
+    with unit_of_work(ledger, write=True) as session:
+        try:
+            dossier = act_on_dossier(session, ledger, code=code, action=action, at=when, now=now, officer=officer,
+                                     note=note, return_via=return_via)
+        except Exception as error:
+            _name_transition(error, code)
+            raise
+    if as_json:
+        print_json(dossier_json(dossier, tz))
+        return
+    console().print(f"{dossier.code}: {_t('status.' + dossier.status)}; {_t('label.due')}: "
+                    f"{local_text(dossier.due_at, tz)}")
+
+
+def _name_transition(error: Exception, code: str) -> None:
+    from onestop.errors import TransitionError
+
+    if isinstance(error, TransitionError):
+        error.params.setdefault("code", code)
+        if "action" in error.params:
+            error.params["action"] = _t("action." + error.params["action"])
+        if "status" in error.params:
+            error.params["status"] = _t("status." + error.params["status"])
+
+
+@app.command()
+@handles_errors
+def supplement(code: str, reason: Annotated[str, typer.Option("--reason", help="What is missing.")],
+               at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+    """Ask the applicant for a supplement: the clock stops (Decree 61/2018 Art. 19.4)."""
+    _act("supplement", code, at, officer, reason, as_json)
+
+
+@app.command()
+@handles_errors
+def resume(code: str, at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+    """Complete supplement received (clock restarts from zero) or suspension over (clock continues)."""
+    _act("resume", code, at, officer, "", as_json)
+
+
+@app.command()
+@handles_errors
+def suspend(code: str, reason: Annotated[str, typer.Option("--reason", help="Why processing waits.")],
+            at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+    """Pause the clock (waiting for a financial obligation, a public posting period, ...)."""
+    _act("suspend", code, at, officer, reason, as_json)
+
+
+@app.command()
+@handles_errors
+def transfer(code: str, to: Annotated[str | None, typer.Option("--to", help="The receiving body.")] = None,
+             back: Annotated[bool, typer.Option("--back", help="The dossier came back.")] = False,
+             at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+    """Transfer to another body (inter-linked, Decree 61/2018 Art. 18), or take it back with --back."""
+    if not back and not to:
+        raise typer.Exit(_usage(_t("input.required", name="--to / --back")))
+    _act("transfer_back" if back else "transfer", code, at, officer, to or "", as_json)
+
+
+@app.command()
+@handles_errors
+def resolve(code: str, at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+    """The result is ready (the dossier is completed)."""
+    _act("resolve", code, at, officer, "", as_json)
+
+
+@app.command("return")
+@handles_errors
+def return_(code: str, via: Annotated[str, typer.Option("--via", help="direct | postal | online")] = "direct",
+            at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+    """Hand the result over (Decree 61/2018 Art. 20)."""
+    _act("return", code, at, officer, "", as_json, return_via=via)
+
+
+@app.command()
+@handles_errors
+def reject(code: str, reason: Annotated[str, typer.Option("--reason", help="Why it is refused.")],
+           at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+    """Refuse after appraisal (a result)."""
+    _act("reject", code, at, officer, reason, as_json)
+
+
+@app.command()
+@handles_errors
+def withdraw(code: str, reason: Annotated[str, typer.Option("--reason")] = "", at: AtOpt = None,
+             officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+    """The applicant withdraws the dossier."""
+    _act("withdraw", code, at, officer, reason, as_json)
+
+
+@app.command()
+@handles_errors
+def show(code: str, as_json: JsonOpt = False) -> None:
+    """A dossier, its due time and its history."""
+    from onestop.services import events_of, get_dossier, get_procedure
+
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    with unit_of_work(ledger) as session:
+        dossier = get_dossier(session, code)
+        name = get_procedure(session, dossier.procedure_code).name
+        events = events_of(session, dossier)
+    if as_json:
+        data = dossier_json(dossier, tz, name)
+        data["events"] = [{"kind": e.kind, "occurred_at": iso(e.occurred_at, tz), "recorded_at": iso(e.recorded_at, tz),
+                           "officer": e.officer, "note": e.note} for e in events]
+        print_json(data)
+        return
+    render_slip(dossier, name, tz)
+    out = console()
+    out.print(f"{_t('label.status')}: [bold]{_t('status.' + dossier.status)}[/bold]; {_t('label.due')}: "
+              f"{local_text(dossier.due_at, tz)}" + (f"; {_t('label.outcome')}: {_t('outcome.' + dossier.outcome)}"
+                                                     if dossier.outcome else ""))
+    grid = table(_t("title.history"), [_t("label.time"), _t("label.event"), _t("label.officer"), _t("label.note"),
+                                       _t("label.recorded")])
+    for e in events:
+        grid.add_row(local_text(e.occurred_at, tz), _t("event." + e.kind), e.officer, e.note,
+                     local_text(e.recorded_at, tz))
+    out.print(grid)
+
+
+@app.command("list")
+@handles_errors
+def list_(
+    status: Annotated[str | None, typer.Option("--status", help="received, processing, resolved, ...")] = None,
+    field: Annotated[str | None, typer.Option("--field", help="civil_status, certification, land, ...")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Code, applicant or procedure.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100000)] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find dossiers (search ignores case and diacritics)."""
+    from onestop.queries import list_dossiers
+
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    with unit_of_work(ledger) as session:
+        rows = list_dossiers(session, status=status, field=field, search=search, limit=limit)
+    if as_json:
+        print_json({"dossiers": [dossier_json(d, tz, name) for d, name in rows], "count": len(rows)})
+        return
+    grid = table(_t("title.dossiers"), [_t("label.code"), _t("label.procedure"), _t("label.applicant"),
+                                       _t("label.received"), _t("label.due"), _t("label.status")])
+    for d, name in rows:
+        grid.add_row(d.code, name, d.applicant, local_text(d.received_at, tz), local_text(d.due_at, tz),
+                     _t("status." + d.status))
+    console().print(grid)
+
+
+@app.command()
+@handles_errors
+def audit(as_json: JsonOpt = False) -> None:
+    """Events recorded more than an hour after they occurred."""
+    from onestop.queries import late_recorded_events
+
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    with unit_of_work(ledger) as session:
+        rows = late_recorded_events(session)
+    if as_json:
+        print_json({"events": [{"code": code, "kind": e.kind, "occurred_at": iso(e.occurred_at, tz),
+                                "recorded_at": iso(e.recorded_at, tz), "officer": e.officer} for e, code in rows]})
+        return
+    grid = table(_t("title.audit"), [_t("label.code"), _t("label.event"), _t("label.time"), _t("label.recorded"),
+                                     _t("label.officer")])
+    for e, code in rows:
+        grid.add_row(code, _t("event." + e.kind), local_text(e.occurred_at, tz), local_text(e.recorded_at, tz),
+                     e.officer)
+    console().print(grid)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

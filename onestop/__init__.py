@@ -1,0 +1,1 @@
+"""The ledger: dossiers, their append-only history, apologies, reports and publishing."""

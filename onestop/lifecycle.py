@@ -1,0 +1,216 @@
+"""The dossier lifecycle (DOMAIN 5): which action is allowed in which state, and what a history gives.
+
+Pure: no database. The services persist what ``apply_action`` returns; ``derive`` replays a whole history so that
+the cached columns of a dossier can always be recomputed from its events (``onestop verify``).
+
+received ──► processing ──► resolved ──► returned; supplement (clock restarts, Decree 61/2018 Art. 19.4);
+suspension (clock pauses); transfer (inter-linked, Art. 18); rejected after appraisal; withdrawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from onestop.errors import TransitionError
+from sla.classify import Outcome, classify_completion
+from sla.clock import Clock, ClockState, Tick, advance, start_clock
+from sla.deadline import Deadlines, Rule
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    SUSPENDED = "suspended"
+    TRANSFERRED = "transferred"
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN = frozenset(
+    {Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT_REQUESTED, Status.SUSPENDED, Status.TRANSFERRED}
+)
+WORKING = frozenset({Status.RECEIVED, Status.PROCESSING})
+CHANNELS = ("direct", "postal", "level3", "level4")
+RETURN_ROUTES = ("direct", "postal", "online")
+
+# National portal status codes for export (DOMAIN 5).
+PORTAL_STATUS = {
+    Status.RECEIVED: 2,
+    Status.PROCESSING: 4,
+    Status.SUPPLEMENT_REQUESTED: 5,
+    Status.SUSPENDED: 6,
+    Status.TRANSFERRED: 4,
+    Status.RESOLVED: 9,
+    Status.RETURNED: 10,
+    Status.REJECTED: 8,
+    Status.WITHDRAWN: 7,
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """What an action does: the event kind it appends, where it may start, where it leads, how the clock moves."""
+
+    kind: str
+    allowed: frozenset[Status]
+    to: Status | None
+    tick: Tick | None = None
+
+
+STEPS: dict[str, Step] = {
+    "supplement": Step("supplement_requested", WORKING, Status.SUPPLEMENT_REQUESTED, Tick.SUPPLEMENT_REQUESTED),
+    "suspend": Step("suspended", WORKING, Status.SUSPENDED, Tick.SUSPENDED),
+    "transfer": Step("transferred", WORKING, Status.TRANSFERRED),
+    "transfer_back": Step("transfer_returned", frozenset({Status.TRANSFERRED}), Status.PROCESSING),
+    "resolve": Step("resolved", WORKING | {Status.TRANSFERRED}, Status.RESOLVED),
+    "return": Step("returned", frozenset({Status.RESOLVED}), Status.RETURNED),
+    "reject": Step("rejected", OPEN, Status.REJECTED),
+    "withdraw": Step("withdrawn", OPEN, Status.WITHDRAWN),
+    # The apology and the daily check annotate a dossier without changing its state.
+    "extend": Step("extended", OPEN, None),
+    "apologise": Step("apologised", OPEN, None),
+    "late_again": Step("late_again", OPEN, None),
+    "recalculate": Step("recalculated", OPEN, None),
+}
+# Resume depends on why the clock stopped: a complete supplement restarts it, a resume after suspension continues.
+RESUME = {
+    Status.SUPPLEMENT_REQUESTED: ("supplement_received", Tick.SUPPLEMENT_RECEIVED),
+    Status.SUSPENDED: ("resumed", Tick.RESUMED),
+}
+KIND_TO_ACTION = {step.kind: name for name, step in STEPS.items()}
+KIND_TO_ACTION.update({"supplement_received": "resume", "resumed": "resume"})
+
+
+@dataclass(frozen=True)
+class State:
+    """What a history gives; mirrored by the cached columns of the dossier row."""
+
+    status: Status
+    clock: Clock
+    received_at: dt.datetime
+    last_event_at: dt.datetime
+    completed_at: dt.datetime | None = None
+    outcome: Outcome | None = None
+    withdrawn_at: dt.datetime | None = None
+    returned_at: dt.datetime | None = None
+    return_via: str | None = None
+    waiting_since: dt.datetime | None = None
+    extended_due_at: dt.datetime | None = None
+    apologised: bool = False
+    late_again_at: dt.datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def due_at(self) -> dt.datetime | None:
+        return self.clock.due_at
+
+
+def receive(engine: Deadlines, rule: Rule, at: dt.datetime) -> State:
+    return State(Status.RECEIVED, start_clock(engine, rule, at), at, at)
+
+
+def apply_action(
+    engine: Deadlines,
+    rule: Rule,
+    state: State,
+    action: str,
+    at: dt.datetime,
+    *,
+    return_via: str | None = None,
+    new_due_at: dt.datetime | None = None,
+) -> tuple[State, str]:
+    """The state after ``action`` at ``at``, and the event kind to append; refused with ``TransitionError``."""
+    if action == "resume":
+        if state.status not in RESUME:
+            raise TransitionError("transition.refused", action="resume", status=state.status.value)
+        kind, tick = RESUME[state.status]
+        clock = advance(engine, rule, state.clock, tick, at)
+        return replace(state, status=Status.PROCESSING, clock=clock, waiting_since=None, last_event_at=at), kind
+    step = STEPS.get(action)
+    if step is None:
+        raise TransitionError("transition.refused", action=action, status=state.status.value)
+    if state.status not in step.allowed:
+        raise TransitionError("transition.refused", action=action, status=state.status.value)
+    new = replace(state, last_event_at=at)
+    if step.tick is not None:
+        new = replace(new, clock=advance(engine, rule, state.clock, step.tick, at))
+    if step.to is not None:
+        new = replace(new, status=step.to)
+    return _effects(engine, new, action, at, return_via=return_via, new_due_at=new_due_at), step.kind
+
+
+def _effects(
+    engine: Deadlines,
+    state: State,
+    action: str,
+    at: dt.datetime,
+    *,
+    return_via: str | None,
+    new_due_at: dt.datetime | None,
+) -> State:
+    if action == "supplement":
+        return replace(state, waiting_since=at)
+    if action in ("resolve", "reject"):
+        return replace(state, completed_at=at, outcome=_outcome(engine, state, at))
+    if action == "return":
+        return replace(state, returned_at=at, return_via=return_via or "direct")
+    if action == "withdraw":
+        return replace(state, withdrawn_at=at)
+    if action == "extend":
+        if state.extended_due_at is not None or state.apologised:
+            raise TransitionError("transition.second_extension")
+        return replace(state, extended_due_at=new_due_at, apologised=True)
+    if action == "apologise":
+        return replace(state, apologised=True)
+    if action == "late_again":
+        return replace(state, late_again_at=at)
+    return state
+
+
+def _outcome(engine: Deadlines, state: State, at: dt.datetime) -> Outcome:
+    # A clock stopped for a supplement or a suspension cannot make the dossier late (DOMAIN 6-7); the due time
+    # it had when it stopped is the one to compare with.
+    due = state.clock.due_at or state.clock.last_due_at
+    if due is None or state.clock.state is ClockState.WAITING:
+        return Outcome.ON_TIME if due is None else classify_completion(engine, completed_at=at, due_at=max(due, at))
+    return classify_completion(engine, completed_at=at, due_at=due)
+
+
+def derive(
+    engine: Deadlines,
+    rule: Rule,
+    history: Iterable[tuple[str, dt.datetime, str]],
+) -> State:
+    """Replay ``(kind, occurred_at, note)`` events in order; ``note`` carries the return route and new due."""
+    state: State | None = None
+    for kind, at, note in history:
+        if state is None:
+            state = receive(engine, rule, at)
+            continue
+        action = KIND_TO_ACTION.get(kind)
+        if action is None:
+            continue
+        via = note if kind == "returned" and note in RETURN_ROUTES else None
+        new_due = _new_due_from(note) if kind == "extended" else None
+        state, _ = apply_action(engine, rule, state, action, at, return_via=via, new_due_at=new_due)
+    if state is None:
+        raise TransitionError("transition.refused", action="derive", status="empty")
+    return state
+
+
+def _new_due_from(note: str) -> dt.datetime | None:
+    # The extension event's note starts with the new appointment in ISO 8601 (see services.extend_dossier).
+    head = note.split(" ", 1)[0]
+    try:
+        return dt.datetime.fromisoformat(head)
+    except ValueError:
+        return None

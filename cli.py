@@ -602,6 +602,303 @@ def audit(as_json: JsonOpt = False) -> None:
     console().print(grid)
 
 
+# --- issue 4: alerts, the daily check, apologies, forms, the scheduler -----------------------------------------
+def _as_of(ledger: Ledger, at: str | None) -> dt.datetime:
+    tz = ledger.deadlines.tz
+    return parse_instant(at, tz) if at else now_in(tz)
+
+
+def _alert_json(alerts: Any, tz: Any) -> dict[str, Any]:
+    def row(r: Any) -> dict[str, Any]:
+        return {"code": r.code, "procedure": r.procedure, "applicant": r.applicant, "field": r.field,
+                "due_at": iso(r.due_at, tz), "extended_due_at": iso(r.extended_due_at, tz),
+                "overdue_working_days": r.overdue_working_days, "status": r.status}
+
+    data: dict[str, Any] = {"as_of": iso(alerts.as_of, tz)}
+    for group in alerts.GROUPS:
+        data[group] = [row(r) for r in getattr(alerts, group)]
+    return data
+
+
+def render_alerts(alerts: Any, tz: Any) -> None:
+    from onestop.catalogue import field_labels
+
+    labels = field_labels(G.lang)
+    out = console()
+    out.print(f"[bold]{_t('title.alerts', at=local_text(alerts.as_of, tz))}[/bold]")
+    styles = {"overdue": "bold red", "due_today": "bold yellow", "due_soon": "cyan", "apology_needed": "magenta",
+              "waiting": "dim"}
+    for group in alerts.GROUPS:
+        rows = getattr(alerts, group)
+        title = _t("title." + group, n=alerts.due_soon_working_days) + f" ({len(rows)})"
+        columns = [_t("label.code"), _t("label.procedure"), _t("label.applicant"), _t("label.due"), _t("label.field")]
+        if group == "overdue":
+            columns.append(_t("label.overdue_days"))
+        grid = table(title, columns)
+        grid.title_style = styles[group]
+        for r in rows:
+            cells = [r.code, r.procedure, r.applicant, local_text(r.due_at, tz), labels.get(r.field, r.field)]
+            if group == "overdue":
+                cells.append(str(r.overdue_working_days))
+            grid.add_row(*cells)
+        if rows:
+            out.print(grid)
+        else:
+            out.print(f"[{styles[group]}]{title}[/]: {_t('msg.none')}")
+
+
+def _alerts_for(ledger: Ledger, as_of: dt.datetime) -> Any:
+    from onestop.alerts import collect_alerts
+
+    with unit_of_work(ledger) as session:
+        office = ledger.office(session)
+        return collect_alerts(session, ledger.deadlines, as_of=as_of,
+                              due_soon_working_days=ledger.settings.alerts.due_soon_working_days,
+                              office_id=office.id)
+
+
+@app.command()
+@handles_errors
+def alerts(at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """Overdue, due today, due soon, apology needed, waiting for the applicant."""
+    ledger = open_ledger()
+    found = _alerts_for(ledger, _as_of(ledger, at))
+    if as_json:
+        print_json(_alert_json(found, ledger.deadlines.tz))
+        return
+    render_alerts(found, ledger.deadlines.tz)
+
+
+def run_daily_check(ledger: Ledger, as_of: dt.datetime) -> tuple[Any, Any]:
+    from onestop.apologies import run_check
+
+    with unit_of_work(ledger, write=True) as session:
+        result = run_check(session, ledger, as_of=as_of, now=max(as_of, now_in(ledger.deadlines.tz)))
+    return result, _alerts_for(ledger, as_of)
+
+
+@app.command()
+@handles_errors
+def check(at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """The daily job: apologies for overdue dossiers, "late again" flags, then the alerts. Idempotent."""
+    ledger = open_ledger()
+    result, found = run_daily_check(ledger, _as_of(ledger, at))
+    tz = ledger.deadlines.tz
+    if as_json:
+        data = _alert_json(found, tz)
+        data.update({"new_apologies": result.new_apologies, "late_again": result.late_again})
+        print_json(data)
+        return
+    console().print(_t("msg.check_done", n=len(result.new_apologies), again=len(result.late_again)))
+    render_alerts(found, tz)
+
+
+@app.command()
+@handles_errors
+def extend(
+    code: str,
+    new_due: Annotated[str, typer.Option("--new-due", help="The new appointment.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the dossier is late.")],
+    signer: Annotated[str, typer.Option("--signer", help="Head of the office who signs.")] = "",
+    at: AtOpt = None,
+    officer: OfficerOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Apologise and set a new appointment, once (Decree 61/2018 Art. 19.9)."""
+    from onestop.apologies import extend_dossier
+
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    now = now_in(tz)
+    when = parse_instant(at, tz) if at else now
+    new_due_at = parse_instant(new_due, tz)
+    with unit_of_work(ledger, write=True) as session:
+        apology = extend_dossier(session, ledger, code=code, new_due_at=new_due_at, reason=reason, signer=signer,
+                                 at=when, now=now, officer=officer)
+    if as_json:
+        print_json({"code": code, "number": apology.number, "year": apology.year,
+                    "original_due_at": iso(apology.original_due_at, tz), "new_due_at": iso(apology.new_due_at, tz),
+                    "reason": apology.reason, "issued_at": iso(apology.issued_at, tz), "signer": apology.signer})
+        return
+    console().print(_t("msg.extended", code=code, new_due=local_text(new_due_at, tz)))
+
+
+PeriodOpt = Annotated[str | None, typer.Option("--period", help="2023-05, 2023-Q2, 2023-H1, 2023-9M, 2023")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")]
+
+
+def period_from(period: str | None, start: str | None, end: str | None, *, calendar_months: bool = False,
+                required: bool = True) -> Any:
+    """The reporting period from --period or --from/--to; None when neither is given and it is optional."""
+    from onestop.errors import InputError
+    from sla.periods import PeriodError, custom_period, parse_period
+
+    try:
+        if period and not (start or end):
+            return parse_period(period, calendar_months=calendar_months)
+        if start and end and not period:
+            return custom_period(parse_day(start), parse_day(end))
+    except PeriodError as error:
+        raise InputError("input.period", detail=str(error)) from error
+    if not required and not (period or start or end):
+        return None
+    raise InputError("input.period_choice")
+
+
+@app.command()
+@handles_errors
+def apologies(period: PeriodOpt = None, start: FromOpt = None, end: ToOpt = None, as_json: JsonOpt = False) -> None:
+    """The apology register (number per office and year)."""
+    from onestop.apologies import apology_register
+    from sla.periods import period_bounds
+
+    chosen = period_from(period, start, end, required=False)
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    lo, hi = period_bounds(chosen, tz) if chosen else (None, None)
+    with unit_of_work(ledger) as session:
+        office = ledger.office(session)
+        rows = apology_register(session, start=lo, end=hi, office_id=office.id)
+    if as_json:
+        print_json({"period": chosen.label if chosen else None, "apologies": [
+            {"number": a.number, "year": a.year, "code": d.code, "procedure": name, "applicant": d.applicant,
+             "original_due_at": iso(a.original_due_at, tz), "new_due_at": iso(a.new_due_at, tz), "reason": a.reason,
+             "issued_at": iso(a.issued_at, tz), "signer": a.signer, "kind": a.kind} for a, d, name in rows]})
+        return
+    grid = table(_t("title.apologies"), [_t("label.number"), _t("label.code"), _t("label.applicant"),
+                                        _t("label.original_due"), _t("label.new_due"), _t("label.reason"),
+                                        _t("label.issued"), _t("label.signer")])
+    for a, d, _name in rows:
+        grid.add_row(f"{a.number}/{a.year}", d.code, d.applicant, local_text(a.original_due_at, tz),
+                     local_text(a.new_due_at, tz), a.reason, local_text(a.issued_at, tz), a.signer)
+    console().print(grid)
+
+
+FormatOpt = Annotated[str, typer.Option("--format", help="text | docx")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Output file.")]
+
+
+def _office_info(ledger: Ledger, office: Any) -> Any:
+    from onestop.forms import OfficeInfo
+
+    return OfficeInfo(code=office.code, name=office.name, place=ledger.settings.office.place or office.name)
+
+
+def _emit_document(text: str, write_docx: Callable[[Path], Path], fmt: str, out: Path | None, stem: str) -> None:
+    from onestop.errors import InputError
+
+    if fmt == "text":
+        if out:
+            out.write_text(text, encoding="utf-8")
+            console().print(_t("msg.written", path=out))
+        else:
+            typer.echo(text)
+        return
+    if fmt != "docx":
+        raise InputError("input.format", value=fmt)
+    path = write_docx(out or Path(f"{stem}.docx"))
+    console().print(_t("msg.written", path=path))
+
+
+@app.command()
+@handles_errors
+def apology(code: str, fmt: FormatOpt = "text", out: OutOpt = None) -> None:
+    """The apology letter (Mẫu 04, Circular 01/2018; the Circular 03/2025 form for dossiers received after
+    2025-07-01), as text or .docx to print and sign."""
+    from onestop.apologies import apology_for
+    from onestop.errors import NotFoundError
+    from onestop.forms import ApologyData, apology_text, regime_for, write_apology_docx
+
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    with unit_of_work(ledger) as session:
+        found = apology_for(session, code)
+        if found is None:
+            raise NotFoundError("notfound.apology", code=code)
+        a, d, name = found
+        office = ledger.office(session)
+    data = ApologyData(office=_office_info(ledger, office), number=a.number, year=a.year, code=d.code,
+                       procedure_name=name, applicant=d.applicant, address=d.address, received_at=d.received_at,
+                       original_due_at=a.original_due_at, new_due_at=a.new_due_at, reason=a.reason,
+                       issued_at=a.issued_at, signer=a.signer, regime=regime_for(d.received_at))
+    _emit_document(apology_text(data, tz=tz, lang=G.lang), lambda p: write_apology_docx(data, p, tz=tz), fmt, out,
+                   f"xin-loi-{d.code}")
+
+
+@app.command()
+@handles_errors
+def slip(code: str, fmt: FormatOpt = "text", out: OutOpt = None) -> None:
+    """The receipt slip with its appointment (Mẫu 01, Circular 01/2018), as text or .docx."""
+    from onestop.forms import SlipData, slip_text, write_slip_docx
+    from onestop.services import events_of, get_dossier, get_procedure
+
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    with unit_of_work(ledger) as session:
+        d = get_dossier(session, code)
+        name = get_procedure(session, d.procedure_code).name
+        officer = events_of(session, d)[0].officer
+        office = ledger.office(session)
+    data = SlipData(office=_office_info(ledger, office), code=d.code, procedure_name=name, applicant=d.applicant,
+                    address=d.address, phone=d.phone, id_number=d.id_number, channel=d.channel,
+                    received_at=d.received_at, appointment_at=d.appointment_at, officer=officer)
+    _emit_document(slip_text(data, tz=tz, lang=G.lang), lambda p: write_slip_docx(data, p, tz=tz), fmt, out,
+                   f"phieu-hen-{d.code}")
+
+
+def scheduled_check(db: str | None, config: str | None, lang: str) -> None:
+    """The scheduler's job (referenced by the job store as ``cli:scheduled_check``): check, then print alerts."""
+    G.db, G.config, G.lang = db, config, lang
+    ledger = open_ledger()
+    result, found = run_daily_check(ledger, now_in(ledger.deadlines.tz))
+    console().print(_t("msg.check_done", n=len(result.new_apologies), again=len(result.late_again)))
+    render_alerts(found, ledger.deadlines.tz)
+
+
+@app.command()
+@handles_errors
+def scheduler(
+    time: Annotated[str | None, typer.Option("--time", help="HH:MM (default [alerts] check_time, 07:30).")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Run what is due (or was missed), then exit.")] = False,
+) -> None:
+    """Run the daily check at a set time on working days (APScheduler, jobs kept in the ledger database)."""
+    import threading
+
+    from onestop.config import find_config
+    from onestop.errors import InputError
+    from onestop.scheduler import build_scheduler, run_pending_once
+    from sla.hours import OfficeHoursError, parse_minutes
+
+    ledger = open_ledger()
+    when = time or ledger.settings.alerts.check_time
+    try:
+        parse_minutes(when)
+    except OfficeHoursError as error:
+        raise InputError("input.datetime", value=when) from error
+    config = find_config(G.config)
+    args = (G.db, str(config.resolve()) if config else None, G.lang)
+    sched = build_scheduler(url=ledger.url, spec=ledger.settings.calendar, time=when, job=scheduled_check, args=args)
+    if once:
+        ran = run_pending_once(sched, now=now_in(ledger.deadlines.tz))
+        job = sched.get_job("onestop-daily-check")
+        sched.shutdown(wait=False)
+        console().print(_t("msg.scheduler_once", ran=_t("msg.yes" if ran else "msg.no"),
+                           next=local_text(job.next_run_time, ledger.deadlines.tz)))
+        return
+    job = sched.get_job("onestop-daily-check")
+    console().print(_t("msg.scheduler_started", next=local_text(job.next_run_time, ledger.deadlines.tz)))
+    sched.resume()
+    stop = threading.Event()
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        console().print(_t("msg.scheduler_stopped"))
+    finally:
+        sched.shutdown(wait=False)
+
+
 def main() -> None:
     app()
 

@@ -2,11 +2,11 @@
 
     python benchmarks/bench_deadline.py [--n 100000] [--seed 2023]
 
-All three compute, for the same random receipt instants (aware, Asia/Ho_Chi_Minh, 2019-2026) and the same random
-N in 0..15, the close of the N-th working day after the deemed receipt day (Civil Code 2015 Art. 147; a receipt
-after the close or on a day off counts from the next working day). They must agree on every date; the script
-prints each time and the ratios against the two baselines (goals: ≥30x faster than python-holidays, ≤2x the
-floor).
+All three compute, for the same random receipt instants (aware, Asia/Ho_Chi_Minh, 2019-2026) and the same
+random N in 0..15, the close of the N-th working day after the deemed receipt day (Civil Code 2015 Art. 147;
+a receipt after the close or on a day off counts from the next working day). They must agree on every date;
+the script prints each time and the ratios against the two baselines (goals: ≥30x faster than
+python-holidays, ≤2x the floor).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sla.calendar import CalendarSpec, WorkingCalendar  # noqa: E402
-from sla.deadline import Deadlines, Rule, Unit  # noqa: E402
+from sla.calendar import CalendarSpec, WorkingCalendar
+from sla.deadline import Deadlines, Rule, Unit
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIRST, LAST = dt.datetime(2019, 1, 1, tzinfo=TZ), dt.datetime(2027, 1, 1, tzinfo=TZ)

@@ -161,6 +161,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "msg.written": ("Đã ghi {path}", "Wrote {path}"),
     "msg.imported": ("Đã nhập {imported} hồ sơ, bỏ qua {skipped} (đã có), {errors} dòng lỗi", "Imported {imported} dossiers, skipped {skipped} (already present), {errors} rows with errors"),
     "msg.row_error": ("Dòng {line}: {reason}", "Line {line}: {reason}"),
+    "msg.scheduler_started": ("Bộ hẹn giờ đang chạy; lần kiểm tra tiếp theo: {next} (Ctrl-C để dừng)", "Scheduler running; next check: {next} (Ctrl-C to stop)"),
+    "msg.scheduler_stopped": ("Đã dừng bộ hẹn giờ", "Scheduler stopped"),
+    "msg.scheduler_once": ("Đã chạy kiểm tra: {ran}; lần tiếp theo: {next}", "Check run: {ran}; next: {next}"),
+    "msg.yes": ("có", "yes"),
+    "msg.no": ("không", "no"),
     "msg.extended": ("Đã xin lỗi và hẹn lại hồ sơ {code}: {new_due}", "Apology and new appointment for {code}: {new_due}"),
 }
 

@@ -166,7 +166,7 @@ def _effects(
     if action == "withdraw":
         return replace(state, withdrawn_at=at)
     if action == "extend":
-        if state.extended_due_at is not None or state.apologised:
+        if state.extended_due_at is not None:
             raise TransitionError("transition.second_extension")
         return replace(state, extended_due_at=new_due_at, apologised=True)
     if action == "apologise":

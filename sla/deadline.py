@@ -132,6 +132,13 @@ class Deadlines:
         last = day + dt.timedelta(days=n)
         return self.close_of(self.calendar.next_working_day(last))
 
+    def is_segment_end(self, at: dt.datetime) -> bool:
+        """Whether ``at`` is exactly the end of an office-hour segment of a working day (e.g. 17:00)."""
+        local = self.local(at)
+        if not self.calendar.is_working_day(local.date()):
+            return False
+        return any(_minute_of(local) == end for _, end in self.hours.segments)
+
     # --- office-hours time ----------------------------------------------------------------------------------
     def position(self, at: dt.datetime) -> int:
         """Office seconds from the calendar's first working day to ``at`` (time off adds nothing)."""

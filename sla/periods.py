@@ -85,3 +85,13 @@ def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
 def _last_day(year: int, month: int) -> dt.date:
     y, m = _shift_month(year, month, 1)
     return dt.date(y, m, 1) - dt.timedelta(days=1)
+
+
+def period_bounds(period: Period, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The instants ``[start 00:00, (end + 1 day) 00:00)`` of a period in the office's time zone.
+
+    Decree 09/2019 Art. 12 counts whole office-local days: the last day of a period ends at its midnight.
+    """
+    start_at = dt.datetime.combine(period.start, dt.time(0), tz)
+    end_at = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(0), tz)
+    return start_at, end_at

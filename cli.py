@@ -899,6 +899,48 @@ def scheduler(
         sched.shutdown(wait=False)
 
 
+# --- issue 5: the demo -------------------------------------------------------------------------------------------
+@app.command()
+@handles_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the xlsx report and the public site.")] = Path(
+        "demo-output"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Build (or rebuild) the Bút Sơn H1 2023 demo ledger, then show the morning alerts and the report."""
+    import time
+
+    from onestop.demo import OFFICE_CODE, OFFICE_NAME, build_demo
+    from onestop.setup import reset_ledger
+
+    started = time.perf_counter()
+    ledger = open_ledger(must_exist=False)
+    reset_ledger(ledger, office_code=OFFICE_CODE, office_name=OFFICE_NAME)
+    result = build_demo(ledger)
+    elapsed = time.perf_counter() - started
+    tz = ledger.deadlines.tz
+    summary = _demo_report(ledger, out)
+    if as_json:
+        print_json({"db": ledger.url, "dossiers": result.dossiers, "seconds": round(elapsed, 1),
+                    "alert_day": iso(result.alert_day, tz), "report": summary})
+        return
+    out_console = console()
+    out_console.rule(_t("demo.title"))
+    out_console.print(_t("demo.built", n=result.dossiers, url=ledger.url, seconds=f"{elapsed:.1f}"))
+    if result.alerts is not None:
+        render_alerts(result.alerts, tz)
+    _demo_tail(summary)
+
+
+def _demo_report(ledger: Ledger, out: Path) -> dict[str, Any]:
+    """The H1 2023 report of the demo ledger (and its xlsx), once the report module is there."""
+    return {}
+
+
+def _demo_tail(summary: dict[str, Any]) -> None:
+    return None
+
+
 def main() -> None:
     app()
 

@@ -138,6 +138,19 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def downgrade_to_base(engine: Engine) -> None:
+    """Remove every table of the ledger (the demo's rebuild on PostgreSQL)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS apscheduler_jobs")
+
+
 def ensure_current(engine: Engine) -> None:
     """Checked at start-up: upgrade an older schema; refuse a newer one."""
     revision = current_revision(engine)

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from onestop.catalogue import install_catalogue
 from onestop.context import Ledger
-from onestop.db import session_scope, upgrade
+from onestop.db import downgrade_to_base, is_initialised, session_scope, upgrade
 from onestop.errors import InputError
 from onestop.models import Office
 from onestop.text import normalise
@@ -31,3 +31,18 @@ def init_ledger(ledger: Ledger, *, office_code: str | None, office_name: str | N
         count = install_catalogue(session)
         session.flush()
     return office, count
+
+
+def reset_ledger(ledger: Ledger, *, office_code: str, office_name: str) -> Office:
+    """Start from an empty ledger: a SQLite file is removed, a PostgreSQL schema is migrated down and up again."""
+    from onestop.db import sqlite_path
+
+    path = sqlite_path(ledger.url)
+    if path is not None:
+        ledger.engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    elif is_initialised(ledger.engine):
+        downgrade_to_base(ledger.engine)
+    office, _ = init_ledger(ledger, office_code=office_code, office_name=office_name)
+    return office

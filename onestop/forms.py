@@ -1,0 +1,466 @@
+"""The desk's official documents: the receipt slip and the apology, as terminal text and as .docx.
+
+Pure document building: frozen dataclasses in, text or a .docx file out; no SQL, no clock. Each document is
+built once (``_Document``) and rendered twice (``_render_text``, ``_write_docx``). The .docx is always in
+Vietnamese: it is the legal document; the text version follows ``lang``.
+
+Layout: Decree 30/2020/NĐ-CP on the format of administrative documents, Appendix I: A4, margins top and bottom
+20-25 mm, left 30-35 mm, right 15-20 mm; Times New Roman 13-14 pt; a two-column header with the upper body
+(regular capitals), the issuing body (bold capitals) and the number on the left, the national motto (bold) and
+the italic "<place>, ngày ... tháng ... năm ..." on the right; the title in bold capitals, centred; then the
+body, the recipients ("Nơi nhận") and the signature block.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from onestop.i18n import t
+from onestop.text import fold, normalise
+
+# Decree 118/2025/NĐ-CP (guided by Circular 03/2025/TT-VPCP) replaces Decree 61/2018/NĐ-CP (guided by Circular
+# 01/2018/TT-VPCP) from 1 July 2025. A form rendered for a dossier follows the regime in force when the dossier
+# was received; the day is Vietnam's, so the boundary is midnight in Asia/Ho_Chi_Minh.
+REGIME_2018 = "2018"
+REGIME_2025 = "2025"
+REGIME_2025_FROM = datetime(2025, 7, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+# The form each document reproduces, kept in the .docx properties.
+SLIP_FORM = "Mẫu số 01, Thông tư 01/2018/TT-VPCP"
+APOLOGY_FORMS = {REGIME_2018: "Mẫu số 04, Thông tư 01/2018/TT-VPCP", REGIME_2025: "Mẫu số 04, Thông tư 03/2025/TT-VPCP"}
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")  # fmt: skip
+_WIDTH = 80  # the text version fits an 80-column terminal
+_LEFT = 34  # header and signature columns of the text version
+_COMMITTEE = "ubnd "
+_COMMITTEE_FULL = "Ủy ban nhân dân "
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    code: str
+    name: str  # "UBND thị trấn Bút Sơn"
+    place: str  # địa danh before the date: "Bút Sơn, ngày ... tháng ... năm ..."
+    upper_body: str = ""  # cơ quan chủ quản, e.g. "UBND HUYỆN HOẰNG HÓA"; may be empty
+
+
+@dataclass(frozen=True)
+class SlipData:
+    office: OfficeInfo
+    code: str
+    procedure_name: str
+    applicant: str
+    address: str | None
+    phone: str | None
+    id_number: str | None
+    channel: str
+    received_at: datetime  # aware
+    appointment_at: datetime  # aware
+    officer: str
+    documents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApologyData:
+    office: OfficeInfo
+    number: int  # per office and year
+    year: int
+    code: str
+    procedure_name: str
+    applicant: str
+    address: str | None
+    received_at: datetime
+    original_due_at: datetime
+    new_due_at: datetime | None  # None: an overdue apology without a new appointment
+    reason: str
+    issued_at: datetime
+    signer: str  # the head of the office
+    regime: str  # "2018" | "2025", see regime_for
+
+
+def regime_for(received_at: datetime) -> str:
+    """The forms regime in force when a dossier was received: "2018" before 1 July 2025, "2025" from then.
+
+    "2018": Decree 61/2018/NĐ-CP and Circular 01/2018/TT-VPCP; "2025": Decree 118/2025/NĐ-CP and Circular
+    03/2025/TT-VPCP.
+    """
+    return REGIME_2025 if _aware(received_at) >= REGIME_2025_FROM else REGIME_2018
+
+
+def slip_text(data: SlipData, *, tz: tzinfo, lang: str = "vi") -> str:
+    return _render_text(_slip_document(data, tz=tz, lang=lang))
+
+
+def write_slip_docx(data: SlipData, path: Path, *, tz: tzinfo) -> Path:
+    return _write_docx(_slip_document(data, tz=tz, lang="vi"), Path(path))
+
+
+def apology_text(data: ApologyData, *, tz: tzinfo, lang: str = "vi") -> str:
+    return _render_text(_apology_document(data, tz=tz, lang=lang))
+
+
+def write_apology_docx(data: ApologyData, path: Path, *, tz: tzinfo) -> Path:
+    return _write_docx(_apology_document(data, tz=tz, lang="vi"), Path(path))
+
+
+# --- the document, built once -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    label: str = ""  # shown as "label: text", the text in bold in the .docx
+    item: bool = False  # an entry of a list: no first-line indent
+
+
+@dataclass(frozen=True)
+class _Signature:
+    heading: tuple[str, ...]  # bold capitals: ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
+    note: str  # italic, under the heading: "(Ký và ghi rõ họ tên)"
+    name: str
+
+
+@dataclass(frozen=True)
+class _Document:
+    form: str
+    upper_body: str
+    issuer: str
+    number: str
+    motto: tuple[str, str]
+    place_date: str
+    title: str
+    subtitle: str
+    addressee: str
+    body: tuple[_Line, ...]
+    recipients: tuple[str, ...]  # "Nơi nhận" on the left of the signature; () puts signatures side by side
+    signatures: tuple[_Signature, ...]
+
+
+def _slip_document(data: SlipData, *, tz: tzinfo, lang: str) -> _Document:
+    """Circular 01/2018/TT-VPCP, Mẫu số 01 (Decree 61/2018 Art. 17: the slip given at receipt)."""
+    optional = (("form.address", data.address), ("form.phone", data.phone), ("form.id_number", data.id_number))
+    documents = [_Line(f"({i}) {normalise(d)}", item=True) for i, d in enumerate(data.documents, 1)]
+    body = (
+        _Line(normalise(data.applicant), label=t("form.slip.applicant", lang)),
+        *(_Line(normalise(value), label=t(key, lang)) for key, value in optional if value),
+        _Line(normalise(data.procedure_name), label=t("form.slip.request", lang)),
+        _Line(t(f"channel.{data.channel}", lang), label=t("form.slip.channel", lang)),
+        _Line("" if documents else t("form.slip.no_documents", lang), label=t("form.slip.documents", lang)),
+        *documents,
+        _Line(_time_text(data.received_at, tz=tz, lang=lang), label=t("form.slip.received", lang)),
+        _Line(_time_text(data.appointment_at, tz=tz, lang=lang), label=t("form.slip.appointment", lang)),
+    )
+    note = t("form.sign_note", lang)
+    return _Document(
+        form=SLIP_FORM,
+        **_header(data.office, number="", on=_aware(data.received_at).astimezone(tz), lang=lang),
+        title=t("form.slip.title", lang),
+        subtitle=f"{t('form.code', lang)}: {data.code}",
+        addressee="",
+        body=body,
+        recipients=(),
+        signatures=(
+            _Signature((t("form.slip.applicant_sign", lang),), note, normalise(data.applicant)),
+            _Signature((t("form.slip.officer_sign", lang),), note, normalise(data.officer)),
+        ),
+    )
+
+
+def _apology_document(data: ApologyData, *, tz: tzinfo, lang: str) -> _Document:
+    """Circular 01/2018/TT-VPCP Mẫu số 04, or Circular 03/2025/TT-VPCP Mẫu số 04 (same fields).
+
+    Decree 61/2018 Art. 19.9 (Decree 118/2025 keeps the rule): a late dossier gets a written apology with the
+    new appointment, which may be set only once.
+    """
+    if data.regime not in APOLOGY_FORMS:
+        raise ValueError(f"unknown regime {data.regime!r}: expected one of {sorted(APOLOGY_FORMS)}")
+    office = _full_name(data.office.name)
+    received_on = _aware(data.received_at).astimezone(tz).strftime("%d/%m/%Y")
+    if data.new_due_at is None:
+        sorry = t("form.apology.sorry_open", lang, office=office)
+    else:
+        new_due = _time_text(data.new_due_at, tz=tz, lang=lang)
+        sorry = t(f"form.apology.sorry_{data.regime}", lang, office=office, new_due=new_due)
+    address = (_Line(normalise(data.address), label=t("form.address", lang)),) if data.address else ()
+    body = (
+        *address,
+        _Line(t("form.apology.received", lang, date=received_on, office=office,
+                procedure=normalise(data.procedure_name))),  # fmt: skip
+        _Line(data.code, label=t("form.code", lang)),
+        _Line(_time_text(data.original_due_at, tz=tz, lang=lang), label=t("form.apology.original_due", lang)),
+        _Line(t("form.apology.not_returned", lang, office=office)),
+        _Line(normalise(data.reason), label=t("form.reason", lang)),
+        _Line(sorry),
+        _Line(t("form.apology.understanding", lang)),
+        _Line(t("form.regards", lang)),
+    )
+    number = f"{data.number}/PXL-{_abbreviation(data.office.name)}"
+    return _Document(
+        form=APOLOGY_FORMS[data.regime],
+        **_header(data.office, number=t("form.number", lang, number=number),
+                  on=_aware(data.issued_at).astimezone(tz), lang=lang),  # fmt: skip
+        title=t(f"form.apology.title_{data.regime}", lang),
+        subtitle="",
+        addressee=t("form.apology.to", lang, applicant=normalise(data.applicant)),
+        body=body,
+        recipients=(t("form.recipients", lang), t("form.recipient_addressee", lang),
+                    t("form.recipient_archive", lang)),  # fmt: skip
+        signatures=(_Signature(_head_title(data.office, lang), "", normalise(data.signer)),),
+    )
+
+
+def _header(office: OfficeInfo, *, number: str, on: datetime, lang: str) -> dict[str, Any]:
+    # Decree 30/2020, Appendix I §II.2: the upper body may abbreviate "UBND"; the issuing body is written in full.
+    place = normalise(office.place)
+    # App. I §II.5: days below 10 and the months 1 and 2 take a leading zero ("ngày 05 tháng 02", "tháng 3").
+    day, month = f"{on.day:02d}", (f"{on.month:02d}" if on.month <= 2 else str(on.month))
+    key = "form.place_date" if place else "form.date"
+    return {
+        "upper_body": normalise(office.upper_body).upper(),
+        "issuer": _full_name(office.name).upper(),
+        "number": number,
+        "motto": (t("form.motto", lang), t("form.motto_sub", lang)),
+        "place_date": t(key, lang, place=place, day=day, month=month, year=on.year,
+                        month_name=_MONTHS_EN[on.month - 1]),  # fmt: skip
+    }
+
+
+def _head_title(office: OfficeInfo, lang: str) -> tuple[str, ...]:
+    # Decree 30/2020, Appendix I §II.8: a collegial body signs "TM." (on behalf of) above the signer's title.
+    if _is_committee(office.name):
+        return (t("form.for_committee", lang), t("form.chair", lang))
+    return (t("form.head", lang),)
+
+
+def _is_committee(name: str) -> bool:
+    folded = fold(name) + " "
+    return folded.startswith((_COMMITTEE, fold(_COMMITTEE_FULL)))
+
+
+def _full_name(name: str) -> str:
+    name = normalise(name)
+    return _COMMITTEE_FULL + name[len(_COMMITTEE) :] if fold(name).startswith(_COMMITTEE) else name
+
+
+def _abbreviation(name: str) -> str:
+    """The issuer's part of the document symbol (Decree 30/2020, Appendix I §II.3): "UBND", else initials."""
+    if _is_committee(name):
+        return "UBND"
+    return "".join(word[0] for word in fold(name).split()).upper() or "UB"
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("forms need aware instants")
+    return at
+
+
+def _time_text(at: datetime, *, tz: tzinfo, lang: str) -> str:
+    local = _aware(at).astimezone(tz)
+    return t("form.time", lang, hour=local.hour, minute=local.minute, date=local.strftime("%d/%m/%Y"))
+
+
+# --- rendering: text ----------------------------------------------------------------------------------------
+
+
+def _render_text(doc: _Document) -> str:
+    left = [*_wrap(doc.upper_body, _LEFT), *_wrap(doc.issuer, _LEFT), "─" * 8, *_wrap(doc.number, _LEFT)]
+    rule = "─" * min(len(doc.motto[1]), _WIDTH - _LEFT)
+    right = [*_wrap(doc.motto[0], _WIDTH - _LEFT), doc.motto[1], rule, *_wrap(doc.place_date, _WIDTH - _LEFT)]
+    lines = _columns(left, right)
+    lines += ["", *_wrap(doc.title, _WIDTH), *_wrap(doc.subtitle, _WIDTH)]
+    if doc.addressee:
+        lines += ["", *_wrap(doc.addressee, _WIDTH)]
+    lines.append("")
+    lines += [row for line in doc.body for row in _body_text(line)]
+    lines.append("")
+    blocks = [_signature_text(s) for s in doc.signatures]
+    if doc.recipients:
+        blocks.insert(0, list(doc.recipients))
+        lines += _columns(blocks[0], blocks[1], centre_left=False)
+    else:
+        lines += _columns(blocks[0] if len(blocks) == 2 else [], blocks[-1])
+    return "\n".join(row.rstrip() for row in lines) + "\n"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, break_on_hyphens=False) if text else []
+
+
+def _columns(left: list[str], right: list[str], *, centre_left: bool = True) -> list[str]:
+    right_width = _WIDTH - _LEFT
+    rows = max(len(left), len(right))
+    left = left + [""] * (rows - len(left))
+    right = right + [""] * (rows - len(right))
+    return [
+        (a.center(_LEFT) if centre_left else a.ljust(_LEFT)) + b.center(right_width) for a, b in zip(left, right)
+    ]
+
+
+def _body_text(line: _Line) -> list[str]:
+    text = f"{line.label}: {line.text}".rstrip() if line.label else line.text
+    if line.item:
+        return textwrap.wrap(text, _WIDTH, initial_indent="    ", subsequent_indent="      ")
+    return textwrap.wrap(text, _WIDTH, initial_indent="  ", break_on_hyphens=False)
+
+
+def _signature_text(signature: _Signature) -> list[str]:
+    note = [signature.note] if signature.note else []
+    return [*signature.heading, *note, "", "", "", signature.name]
+
+
+# --- rendering: .docx ---------------------------------------------------------------------------------------
+
+_PAGE_TEXT_CM = 16.0  # A4 21 cm minus margins 3 + 2 cm
+_HEADER_CM = (6.5, 9.5)
+_SIGNATURE_CM = (7.0, 9.0)
+
+
+def _write_docx(doc: _Document, path: Path) -> Path:
+    from docx import Document  # heavy: imported only when a .docx is written
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    # Decree 30/2020, Appendix I §I: A4 (210 x 297 mm); top, bottom 20 mm; left 30 mm; right 20 mm.
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin = section.bottom_margin = Cm(2)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    _set_font(document.styles["Normal"], size=14)
+    document.core_properties.title = doc.title
+    document.core_properties.subject = doc.form
+
+    header = _borderless_table(document, rows=2, widths=_HEADER_CM)
+    left, right = header.cell(0, 0), header.cell(0, 1)
+    if doc.upper_body:
+        _para(left, doc.upper_body, size=13)
+    _para(left, doc.issuer, size=13, bold=True)
+    _rule(left, width=2.0, column=_HEADER_CM[0])
+    _para(right, doc.motto[0], size=13, bold=True)
+    _para(right, doc.motto[1], size=14, bold=True)
+    _rule(right, width=6.0, column=_HEADER_CM[1])
+    _para(header.cell(1, 0), doc.number, size=13)
+    _para(header.cell(1, 1), doc.place_date, size=14, italic=True)
+
+    _para(document, "", size=8)
+    _para(document, doc.title, bold=True, space_after=0)
+    if doc.subtitle:
+        _para(document, doc.subtitle, bold=True)
+    if doc.addressee:
+        _para(document, doc.addressee, space_after=12)
+    for line in doc.body:
+        paragraph = _para(document, "", align=WD_ALIGN_PARAGRAPH.JUSTIFY, space_after=6)
+        paragraph.paragraph_format.first_line_indent = Cm(1.0 if line.item else 1.27)
+        if line.item:
+            paragraph.paragraph_format.left_indent = Cm(1.0)
+        if line.label:
+            _run(paragraph, f"{line.label}: ")
+            _run(paragraph, line.text, bold=True)
+        else:
+            _run(paragraph, line.text)
+
+    signatures = _borderless_table(document, rows=1, widths=_SIGNATURE_CM)
+    cells = list(signatures.rows[0].cells)
+    if doc.recipients:
+        heading, *items = doc.recipients
+        _para(cells[0], heading, size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+        for item in items:
+            _para(cells[0], item, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+        cells = cells[1:]
+    for cell, signature in zip(cells, doc.signatures):
+        for heading_line in signature.heading:
+            _para(cell, heading_line, bold=True)
+        if signature.note:
+            _para(cell, signature.note, italic=True)
+        for _ in range(4):  # room for the signature and the seal
+            _para(cell, "")
+        _para(cell, signature.name, bold=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path
+
+
+def _set_font(style: Any, *, size: int) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(size)
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), "Times New Roman")
+    style.paragraph_format.space_before = Pt(0)
+    style.paragraph_format.space_after = Pt(0)
+    style.paragraph_format.line_spacing = 1.0
+
+
+def _borderless_table(document: Any, *, rows: int, widths: tuple[float, float]) -> Any:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    table = document.add_table(rows=rows, cols=2)
+    table.autofit = False
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table._tbl.tblPr.append(borders)
+    for index, width in enumerate(widths):
+        table.columns[index].width = Cm(width)
+        for cell in table.columns[index].cells:
+            cell.width = Cm(width)
+    return table
+
+
+def _para(container: Any, text: str, *, size: int = 14, bold: bool = False, italic: bool = False,
+          align: Any = None, space_after: int = 0) -> Any:  # fmt: skip
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    # A new table cell holds one empty paragraph: the first text goes there (every cell needs a paragraph).
+    first = container.paragraphs[0] if hasattr(container, "vertical_alignment") else None
+    fresh = first is not None and len(container.paragraphs) == 1 and not first.runs and first.alignment is None
+    paragraph = first if fresh else container.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if align is None else align
+    paragraph.paragraph_format.space_after = Pt(space_after)
+    if text:
+        _run(paragraph, text, size=size, bold=bold, italic=italic)
+    return paragraph
+
+
+def _run(paragraph: Any, text: str, *, size: int = 14, bold: bool = False, italic: bool = False) -> Any:
+    from docx.shared import Pt
+
+    run = paragraph.add_run(text)
+    run.font.size, run.bold, run.italic = Pt(size), bold, italic
+    return run
+
+
+def _rule(cell: Any, *, width: float, column: float) -> None:
+    """A short solid line under the issuer and under the motto (Decree 30/2020, Appendix I §II.1-2)."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    paragraph = cell.add_paragraph()
+    margin = Cm(max(column - width, 0) / 2)
+    fmt = paragraph.paragraph_format
+    fmt.left_indent = fmt.right_indent = margin
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(4)
+    fmt.space_after = Pt(4)
+    borders = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "auto")):
+        top.set(qn(key), value)
+    borders.append(top)
+    paragraph._p.get_or_add_pPr().append(borders)

@@ -1,0 +1,301 @@
+"""Period reports (DOMAIN 9): what a reporting period counts, computed in SQL and returned as plain data.
+
+- Decree 09/2019/NĐ-CP Art. 12: the period's days (``sla.periods``); its bounds are office-local midnights.
+- Circular 01/2018/TT-VPCP Art. 13: early / on time / late, cached on the dossier as ``outcome`` at completion.
+- Circular 01/2020/TT-VPCP, Biểu 06/VPCP/KSTT: received, resolved and pending by field.
+
+One pass over the dossiers alive at some point of the period, grouped in SQL (never loaded into Python), gives
+every count by field and channel; apologies and the catalogue are two more small aggregates. Rendering lives in
+``onestop.render``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, func, null, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from onestop.errors import InputError, NotFoundError
+from onestop.lifecycle import CHANNELS
+from onestop.models import Apology, Dossier, Event, Office, Procedure
+from sla.periods import Period, PeriodError, custom_period, parse_period, period_bounds
+
+OUTCOMES = ("early", "on_time", "late")
+STANDINGS = ("not_due", "overdue", "waiting")
+STREAM_BATCH = 1000  # tracking-book rows fetched per round trip
+
+
+def choose_period(
+    *, label: str | None, start: dt.date | None, end: dt.date | None, calendar_months: bool = False
+) -> Period:
+    """``--period P`` or ``--from D --to D`` (exactly one of the two); a bad period is an ``InputError``."""
+    if (label is None) == (start is None and end is None) or (label is None and (start is None or end is None)):
+        raise InputError("input.period_choice")
+    try:
+        if label is not None:
+            return parse_period(label, calendar_months=calendar_months)
+        assert start is not None and end is not None
+        return custom_period(start, end)
+    except PeriodError as error:
+        raise InputError("input.period", detail=str(error)) from error
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The offices counted: one (``--office CODE``) or every office of the ledger (a province aggregates)."""
+
+    office_id: int | None
+    code: str | None
+    name: str | None  # None when several offices are aggregated
+    offices: int
+
+
+def scope_of(session: Session, office_code: str | None = None) -> Scope:
+    if office_code:
+        office = session.exec(select(Office).where(col(Office.code) == office_code.strip())).first()  # type: ignore[call-overload]
+        if office is None:
+            raise NotFoundError("notfound.office_code", code=office_code)
+        return Scope(office.id, office.code, office.name, 1)
+    offices = list(session.exec(select(Office).order_by(col(Office.id))).all())  # type: ignore[call-overload]
+    if not offices:
+        raise NotFoundError("notfound.office")
+    only = offices[0] if len(offices) == 1 else None
+    return Scope(None, only.code if only else None, only.name if only else None, len(offices))
+
+
+@dataclass
+class Tally:
+    """The counts of one field (or of all fields) over a period."""
+
+    received: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHANNELS, 0))  # in [S, E]
+    carried_over: int = 0
+    resolved: dict[str, dict[str, int]] = field(  # channel → outcome → count, completed in [S, E]
+        default_factory=lambda: {c: dict.fromkeys(OUTCOMES, 0) for c in CHANNELS}
+    )
+    pending: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STANDINGS, 0))  # at the end of E
+    withdrawn: int = 0
+    published: int = 0
+
+    @property
+    def received_total(self) -> int:
+        return sum(self.received.values())
+
+    @property
+    def outcomes(self) -> dict[str, int]:
+        return {o: sum(by[o] for by in self.resolved.values()) for o in OUTCOMES}
+
+    @property
+    def resolved_total(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def pending_total(self) -> int:
+        return sum(self.pending.values())
+
+    def not_late(self, channel: str) -> int:
+        return self.resolved[channel]["early"] + self.resolved[channel]["on_time"]
+
+    def add(self, other: Tally) -> None:
+        self.carried_over += other.carried_over
+        self.withdrawn += other.withdrawn
+        self.published += other.published
+        for channel in CHANNELS:
+            self.received[channel] += other.received[channel]
+            for outcome in OUTCOMES:
+                self.resolved[channel][outcome] += other.resolved[channel][outcome]
+        for standing in STANDINGS:
+            self.pending[standing] += other.pending[standing]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Phụ lục 01b rows 3.1.3, 3.2.1 and 3.2.3: procedures in force, one-stop at the commune, inter-linked."""
+
+    total: int
+    one_stop: int
+    interlinked: int
+
+
+@dataclass
+class PeriodReport:
+    period: Period
+    start_at: dt.datetime
+    end_at: dt.datetime
+    scope: Scope
+    by_field: dict[str, Tally]
+    apologies: int
+    catalogue: Catalogue
+
+    @property
+    def total(self) -> Tally:
+        tally = Tally()
+        for one in self.by_field.values():
+            tally.add(one)
+        return tally
+
+
+def period_report(session: Session, *, period: Period, tz: dt.tzinfo, scope: Scope) -> PeriodReport:
+    start_at, end_at = period_bounds(period, tz)
+    return PeriodReport(
+        period=period,
+        start_at=start_at,
+        end_at=end_at,
+        scope=scope,
+        by_field=count_dossiers(session, start_at=start_at, end_at=end_at, office_id=scope.office_id),
+        apologies=count_apologies(session, start_at=start_at, end_at=end_at, office_id=scope.office_id),
+        catalogue=count_catalogue(session),
+    )
+
+
+def count_dossiers(
+    session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None
+) -> dict[str, Tally]:
+    """Every dossier count of DOMAIN 9 by field, in one grouped query.
+
+    The rows scanned are those alive at some point of ``[start_at, end_at)``: received before its end and
+    neither completed nor withdrawn before its start. Each row says what it is for the period (received in it,
+    carried over into it, resolved in it and how, withdrawn in it, pending at its end and how), and the outer
+    query groups them.
+    """
+    d = Dossier
+    completed_at, withdrawn_at = col(d.completed_at), col(d.withdrawn_at)
+    pending = and_(
+        or_(completed_at.is_(None), completed_at >= end_at), or_(withdrawn_at.is_(None), withdrawn_at >= end_at)
+    )
+    standing = case(
+        (~pending, null()),
+        (waiting_at(end_at), "waiting"),
+        (and_(col(d.due_at).is_not(None), col(d.due_at) < end_at), "overdue"),
+        else_="not_due",
+    )
+    resolved = case((and_(completed_at.is_not(None), completed_at < end_at), col(d.outcome)), else_=null())
+    rows = (
+        select(
+            col(d.field).label("field"),
+            col(d.channel).label("channel"),
+            standing.label("standing"),
+            resolved.label("resolved"),
+            _flag(col(d.received_at) >= start_at).label("received"),
+            _flag(col(d.received_at) < start_at).label("carried"),
+            _flag(withdrawn_at < end_at).label("withdrawn"),
+            _flag(and_(completed_at < end_at, col(d.published_at).is_not(None))).label("published"),
+        )
+        .where(
+            col(d.received_at) < end_at,
+            or_(completed_at.is_(None), completed_at >= start_at),
+            or_(withdrawn_at.is_(None), withdrawn_at >= start_at),
+            *_office(col(d.office_id), office_id),
+        )
+        .subquery()
+    )
+    grouped = select(
+        rows.c.field,
+        rows.c.channel,
+        rows.c.standing,
+        rows.c.resolved,
+        func.count(),
+        func.sum(rows.c.received),
+        func.sum(rows.c.carried),
+        func.sum(rows.c.withdrawn),
+        func.sum(rows.c.published),
+    ).group_by(rows.c.field, rows.c.channel, rows.c.standing, rows.c.resolved)
+    by_field: dict[str, Tally] = {}
+    for fld, channel, standing_of, outcome, n, received, carried, withdrawn, published in session.execute(grouped):
+        tally = by_field.setdefault(fld, Tally())
+        tally.received[channel] += int(received)
+        tally.carried_over += int(carried)
+        tally.withdrawn += int(withdrawn)
+        tally.published += int(published)
+        if standing_of is not None:
+            tally.pending[standing_of] += int(n)
+        if outcome is not None:
+            tally.resolved[channel][outcome] += int(n)
+    return dict(sorted(by_field.items()))
+
+
+def waiting_at(end_at: dt.datetime) -> ColumnElement[bool]:
+    """Was a dossier pending at ``end_at`` waiting for the applicant's supplement then (DOMAIN 6-7)?
+
+    Still waiting now, since before ``end_at`` (``waiting_since``); or the clock restarted from zero at or after
+    ``end_at`` (``counted_from``, Decree 61/2018 Art. 19.4) and the event log shows more supplement requests
+    than complete supplements before ``end_at`` (they alternate). The log is read only for those few rows.
+    """
+    d = Dossier
+    balance = (
+        select(
+            func.coalesce(func.sum(case((col(Event.kind) == "supplement_requested", 1), else_=-1)), 0)
+        )
+        .where(
+            col(Event.dossier_id) == col(d.id),
+            col(Event.kind).in_(("supplement_requested", "supplement_received")),
+            col(Event.occurred_at) < end_at,
+        )
+        .scalar_subquery()
+    )
+    return or_(
+        and_(col(d.waiting_since).is_not(None), col(d.waiting_since) < end_at),
+        and_(col(d.counted_from) >= end_at, balance > 0),
+    )
+
+
+def count_apologies(session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None) -> int:
+    """Phụ lục 01b row 3.5: apologies issued in the period (Decree 61/2018 Art. 19.9)."""
+    query = select(func.count()).select_from(Apology).where(
+        col(Apology.issued_at) >= start_at, col(Apology.issued_at) < end_at, *_office(col(Apology.office_id), office_id)
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def count_catalogue(session: Session) -> Catalogue:
+    interlinked = col(Procedure.interlinked)
+    total, linked = session.execute(
+        select(func.count(), func.coalesce(func.sum(_flag(interlinked)), 0)).select_from(Procedure)
+    ).one()
+    return Catalogue(total=int(total), one_stop=int(total) - int(linked), interlinked=int(linked))
+
+
+@dataclass(frozen=True)
+class BookEntry:
+    """One line of the tracking book (Sổ theo dõi hồ sơ, Circular 01/2018 Mẫu 06)."""
+
+    code: str
+    procedure: str
+    applicant: str
+    address: str | None
+    phone: str | None
+    received_at: dt.datetime
+    appointment_at: dt.datetime
+    returned_at: dt.datetime | None
+    return_via: str | None
+
+
+def tracking_book(
+    session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None
+) -> Iterator[BookEntry]:
+    """Dossiers received in the period in order of receipt, streamed in batches (never all in memory)."""
+    d = Dossier
+    query = (
+        select(
+            col(d.code), col(Procedure.name), col(d.applicant), col(d.address), col(d.phone), col(d.received_at),
+            col(d.appointment_at), col(d.returned_at), col(d.return_via),
+        )
+        .join(Procedure, col(Procedure.code) == col(d.procedure_code))
+        .where(col(d.received_at) >= start_at, col(d.received_at) < end_at, *_office(col(d.office_id), office_id))
+        .order_by(col(d.received_at), col(d.id))
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    for row in session.execute(query):
+        yield BookEntry(*row)
+
+
+def _flag(condition: ColumnElement[Any]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _office(column: ColumnElement[Any], office_id: int | None) -> list[ColumnElement[bool]]:
+    return [] if office_id is None else [column == office_id]

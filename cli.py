@@ -424,6 +424,48 @@ def receive(
     render_slip(dossier, name, tz)
 
 
+@app.command()
+@handles_errors
+def desk(officer: OfficerOpt = "") -> None:
+    """An interactive reception session: search a procedure, type the applicant, print the slip, next."""
+    from onestop.catalogue import search_procedures
+    from onestop.errors import OnestopError
+    from onestop.services import Applicant, receive_dossier
+
+    if not sys.stdin.isatty():
+        raise typer.Exit(_usage(_t("input.not_tty", name="desk")))
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    out = console()
+    while True:
+        query = typer.prompt(_t("desk.search"), default="", show_default=False).strip()
+        if not query:
+            return
+        with unit_of_work(ledger) as session:
+            found = search_procedures(session, query)[:15]
+        if not found:
+            out.print(_t("msg.none"))
+            continue
+        for i, p in enumerate(found, 1):
+            out.print(f"  {i:>2}. {p.name} [dim]({p.code}, {_t('unit.' + p.unit, n=_num(p.amount))})[/dim]")
+        choice = typer.prompt(_t("desk.pick"), default="1")
+        if not choice.isdigit() or not 1 <= int(choice) <= len(found):
+            continue
+        procedure = found[int(choice) - 1]
+        channel = typer.prompt(_t("label.channel") + " (direct/postal/level3/level4)", default="direct")
+        name = typer.prompt(_t("label.applicant")).strip()
+        phone = typer.prompt("SĐT / phone", default="", show_default=False).strip() or None
+        try:
+            with unit_of_work(ledger, write=True) as session:
+                now = now_in(tz)
+                dossier = receive_dossier(session, ledger, office=ledger.office(session), procedure_code=procedure.code,
+                                          channel=channel, applicant=Applicant(name, phone=phone), at=now, now=now,
+                                          officer=officer)
+            render_slip(dossier, procedure.name, tz)
+        except OnestopError as error:
+            typer.echo(f"{_t('error')}: {_t(error.key, **error.params)}", err=True)
+
+
 def _act(action: str, code: str, at: str | None, officer: str, note: str = "", as_json: bool = False,
          return_via: str | None = None) -> None:
     from onestop.services import act_on_dossier
@@ -600,6 +642,47 @@ def audit(as_json: JsonOpt = False) -> None:
         grid.add_row(code, _t("event." + e.kind), local_text(e.occurred_at, tz), local_text(e.recorded_at, tz),
                      e.officer)
     console().print(grid)
+
+
+@app.command("import")
+@handles_errors
+def import_(file: Annotated[Path, typer.Argument(help="CSV export of a provincial system.")],
+            as_json: JsonOpt = False) -> None:
+    """Import dossier history from CSV; idempotent by code; bad rows are reported by line number."""
+    from rich.progress import Progress
+
+    from onestop.errors import OnestopError
+    from onestop.importer import count_rows, import_csv
+
+    ledger = open_ledger()
+    if not file.is_file():
+        from onestop.errors import InputError
+
+        raise InputError("input.file", path=str(file), detail="not found")
+
+    def describe(error: OnestopError) -> str:
+        return _t(error.key, **error.params)
+
+    now = now_in(ledger.deadlines.tz)
+    show = not as_json and sys.stderr.isatty()
+    with Progress(console=_stderr_console(), disable=not show, transient=True) as bar:
+        task = bar.add_task(str(file.name), total=count_rows(file) if show else None)
+        result = import_csv(ledger, file, now=now, describe=describe, progress=lambda n: bar.advance(task, n))
+    errors = [{"line": e.line, "reason": e.reason} for e in result.errors]
+    if as_json:
+        print_json({"imported": result.imported, "skipped": result.skipped, "errors": errors})
+    else:
+        console().print(_t("msg.imported", imported=result.imported, skipped=result.skipped, errors=len(errors)))
+        for e in result.errors[:50]:
+            typer.echo(_t("msg.row_error", line=e.line, reason=e.reason), err=True)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 # --- issue 4: alerts, the daily check, apologies, forms, the scheduler -----------------------------------------
@@ -939,6 +1022,82 @@ def _demo_report(ledger: Ledger, out: Path) -> dict[str, Any]:
 
 def _demo_tail(summary: dict[str, Any]) -> None:
     return None
+
+
+# --- issue 5: period reports --------------------------------------------------------------------------------
+LayoutOpt = Annotated[str, typer.Option("--layout", help="summary | appendix-01b | bieu-06 | tracking-book")]
+ReportFormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv | xlsx | md")]
+
+
+@app.command()
+@handles_errors
+def report(
+    period: PeriodOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    calendar_months: Annotated[bool, typer.Option("--calendar-months", help="Calendar-month bounds.")] = False,
+    office: Annotated[str | None, typer.Option("--office", help="One office's code (default: all).")] = None,
+    layout: LayoutOpt = "summary",
+    fmt: ReportFormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """Counts of a reporting period (Decree 09/2019 Art. 12): summary, Phụ lục 01b, Biểu 06, tracking
+    book."""
+    from onestop import render
+    from onestop.errors import InputError
+    from onestop.reports import book_of, choose_period, period_report, scope_of
+
+    if layout not in render.LAYOUTS:
+        raise InputError("input.layout", value=layout)
+    if fmt not in render.FORMATS:
+        raise InputError("input.format", value=fmt)
+    if fmt == "xlsx" and out is None:
+        raise InputError("input.out_required", value=fmt)
+    chosen = choose_period(label=period, start=parse_day(start) if start else None,
+                           end=parse_day(end) if end else None, calendar_months=calendar_months)
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    with unit_of_work(ledger) as session:
+        scope = scope_of(session, office)
+        build = book_of if layout == "tracking-book" else period_report
+        doc = build(session, period=chosen, tz=tz, scope=scope)
+        _emit_report(doc, layout=layout, fmt=fmt, out=out, tz=tz)  # the tracking book streams from the session
+
+
+def _emit_report(doc: Any, *, layout: str, fmt: str, out: Path | None, tz: Any) -> None:
+    from onestop import render
+    from onestop.errors import InputError
+
+    try:
+        if fmt == "xlsx" and out is not None:
+            render.render_xlsx(render.build_sheet(doc, layout=layout, lang=G.lang, tz=tz), out)
+        elif fmt == "table":
+            _print_report_table(render.render_table(render.build_sheet(doc, layout=layout, lang=G.lang, tz=tz),
+                                                    lang=G.lang))
+            return
+        else:
+            chunks = render.text_chunks(doc, layout=layout, fmt=fmt, lang=G.lang, tz=tz)
+            if out is None:
+                for chunk in chunks:
+                    sys.stdout.write(chunk)
+                sys.stdout.flush()
+                return
+            with out.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as handle:
+                handle.writelines(chunks)
+    except OSError as error:
+        raise InputError("output.file", path=out, detail=error.strerror or str(error)) from error
+    typer.echo(_t("msg.written", path=out), err=True)
+
+
+def _print_report_table(view: Any) -> None:
+    out = console()
+    grid = table(view.title, view.columns)
+    grid.caption = view.subtitle
+    for column, numeric in zip(grid.columns, view.numeric, strict=False):
+        column.justify = "right" if numeric else "left"
+    for cells, strong in view.rows:
+        grid.add_row(*cells, style="bold" if strong else None)
+    out.print(grid)
 
 
 def main() -> None:

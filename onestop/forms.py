@@ -23,16 +23,20 @@ from zoneinfo import ZoneInfo
 from onestop.i18n import t
 from onestop.text import fold, normalise
 
-# Decree 118/2025/NĐ-CP (guided by Circular 03/2025/TT-VPCP) replaces Decree 61/2018/NĐ-CP (guided by Circular
-# 01/2018/TT-VPCP) from 1 July 2025. A form rendered for a dossier follows the regime in force when the dossier
-# was received; the day is Vietnam's, so the boundary is midnight in Asia/Ho_Chi_Minh.
+# Decree 118/2025/NĐ-CP (guided by Circular 03/2025/TT-VPCP) replaces Decree 61/2018/NĐ-CP (guided by
+# Circular 01/2018/TT-VPCP) from 1 July 2025. A form rendered for a dossier follows the regime in force when
+# the dossier was received; the day is Vietnam's, so the boundary is midnight in Asia/Ho_Chi_Minh.
 REGIME_2018 = "2018"
 REGIME_2025 = "2025"
 REGIME_2025_FROM = datetime(2025, 7, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
-# The form each document reproduces, kept in the .docx properties.
+# The form each document reproduces, kept in the .docx properties. The apology is "Phiếu xin lỗi và hẹn lại
+# ngày trả kết quả" in 2018 and "Phiếu xin lỗi và đề nghị gia hạn thời gian giải quyết" in 2025 (same fields).
 SLIP_FORM = "Mẫu số 01, Thông tư 01/2018/TT-VPCP"
-APOLOGY_FORMS = {REGIME_2018: "Mẫu số 04, Thông tư 01/2018/TT-VPCP", REGIME_2025: "Mẫu số 04, Thông tư 03/2025/TT-VPCP"}
+APOLOGY_FORMS = {
+    REGIME_2018: "Mẫu số 04, Thông tư 01/2018/TT-VPCP",
+    REGIME_2025: "Mẫu số 04, Thông tư 03/2025/TT-VPCP",
+}
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December")  # fmt: skip
@@ -144,11 +148,11 @@ class _Document:
 
 def _slip_document(data: SlipData, *, tz: tzinfo, lang: str) -> _Document:
     """Circular 01/2018/TT-VPCP, Mẫu số 01 (Decree 61/2018 Art. 17: the slip given at receipt)."""
-    optional = (("form.address", data.address), ("form.phone", data.phone), ("form.id_number", data.id_number))
+    optional = {"form.address": data.address, "form.phone": data.phone, "form.id_number": data.id_number}
     documents = [_Line(f"({i}) {normalise(d)}", item=True) for i, d in enumerate(data.documents, 1)]
     body = (
         _Line(normalise(data.applicant), label=t("form.slip.applicant", lang)),
-        *(_Line(normalise(value), label=t(key, lang)) for key, value in optional if value),
+        *(_Line(normalise(value), label=t(key, lang)) for key, value in optional.items() if value),
         _Line(normalise(data.procedure_name), label=t("form.slip.request", lang)),
         _Line(t(f"channel.{data.channel}", lang), label=t("form.slip.channel", lang)),
         _Line("" if documents else t("form.slip.no_documents", lang), label=t("form.slip.documents", lang)),
@@ -190,8 +194,15 @@ def _apology_document(data: ApologyData, *, tz: tzinfo, lang: str) -> _Document:
     address = (_Line(normalise(data.address), label=t("form.address", lang)),) if data.address else ()
     body = (
         *address,
-        _Line(t("form.apology.received", lang, date=received_on, office=office,
-                procedure=normalise(data.procedure_name))),  # fmt: skip
+        _Line(
+            t(
+                "form.apology.received",
+                lang,
+                date=received_on,
+                office=office,
+                procedure=normalise(data.procedure_name),
+            )
+        ),
         _Line(data.code, label=t("form.code", lang)),
         _Line(_time_text(data.original_due_at, tz=tz, lang=lang), label=t("form.apology.original_due", lang)),
         _Line(t("form.apology.not_returned", lang, office=office)),
@@ -203,20 +214,27 @@ def _apology_document(data: ApologyData, *, tz: tzinfo, lang: str) -> _Document:
     number = f"{data.number}/PXL-{_abbreviation(data.office.name)}"
     return _Document(
         form=APOLOGY_FORMS[data.regime],
-        **_header(data.office, number=t("form.number", lang, number=number),
-                  on=_aware(data.issued_at).astimezone(tz), lang=lang),  # fmt: skip
+        **_header(
+            data.office,
+            number=t("form.number", lang, number=number),
+            on=_aware(data.issued_at).astimezone(tz),
+            lang=lang,
+        ),
         title=t(f"form.apology.title_{data.regime}", lang),
         subtitle="",
         addressee=t("form.apology.to", lang, applicant=normalise(data.applicant)),
         body=body,
-        recipients=(t("form.recipients", lang), t("form.recipient_addressee", lang),
-                    t("form.recipient_archive", lang)),  # fmt: skip
+        recipients=(
+            t("form.recipients", lang),
+            t("form.recipient_addressee", lang),
+            t("form.recipient_archive", lang),
+        ),
         signatures=(_Signature(_head_title(data.office, lang), "", normalise(data.signer)),),
     )
 
 
 def _header(office: OfficeInfo, *, number: str, on: datetime, lang: str) -> dict[str, Any]:
-    # Decree 30/2020, Appendix I §II.2: the upper body may abbreviate "UBND"; the issuing body is written in full.
+    # Decree 30/2020, Appendix I §II.2: the upper body may abbreviate "UBND"; the issuer is written in full.
     place = normalise(office.place)
     # App. I §II.5: days below 10 and the months 1 and 2 take a leading zero ("ngày 05 tháng 02", "tháng 3").
     day, month = f"{on.day:02d}", (f"{on.month:02d}" if on.month <= 2 else str(on.month))
@@ -226,8 +244,16 @@ def _header(office: OfficeInfo, *, number: str, on: datetime, lang: str) -> dict
         "issuer": _full_name(office.name).upper(),
         "number": number,
         "motto": (t("form.motto", lang), t("form.motto_sub", lang)),
-        "place_date": t(key, lang, place=place, day=day, month=month, year=on.year,
-                        month_name=_MONTHS_EN[on.month - 1]),  # fmt: skip
+        "place_date": t(
+            key,
+            lang,
+            place=place,
+            day=day,
+            month=month,
+            year=on.year,
+            day_number=on.day,
+            month_name=_MONTHS_EN[on.month - 1],
+        ),
     }
 
 
@@ -274,9 +300,9 @@ def _render_text(doc: _Document) -> str:
     rule = "─" * min(len(doc.motto[1]), _WIDTH - _LEFT)
     right = [*_wrap(doc.motto[0], _WIDTH - _LEFT), doc.motto[1], rule, *_wrap(doc.place_date, _WIDTH - _LEFT)]
     lines = _columns(left, right)
-    lines += ["", *_wrap(doc.title, _WIDTH), *_wrap(doc.subtitle, _WIDTH)]
+    lines += ["", *_centred(doc.title), *_centred(doc.subtitle)]
     if doc.addressee:
-        lines += ["", *_wrap(doc.addressee, _WIDTH)]
+        lines += ["", *_centred(doc.addressee)]
     lines.append("")
     lines += [row for line in doc.body for row in _body_text(line)]
     lines.append("")
@@ -289,6 +315,10 @@ def _render_text(doc: _Document) -> str:
     return "\n".join(row.rstrip() for row in lines) + "\n"
 
 
+def _centred(text: str) -> list[str]:
+    return [row.center(_WIDTH) for row in _wrap(text, _WIDTH)]
+
+
 def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_on_hyphens=False) if text else []
 
@@ -298,9 +328,8 @@ def _columns(left: list[str], right: list[str], *, centre_left: bool = True) -> 
     rows = max(len(left), len(right))
     left = left + [""] * (rows - len(left))
     right = right + [""] * (rows - len(right))
-    return [
-        (a.center(_LEFT) if centre_left else a.ljust(_LEFT)) + b.center(right_width) for a, b in zip(left, right)
-    ]
+    cells = zip(left, right, strict=True)
+    return [(a.center(_LEFT) if centre_left else a.ljust(_LEFT)) + b.center(right_width) for a, b in cells]
 
 
 def _body_text(line: _Line) -> list[str]:
@@ -319,13 +348,19 @@ def _signature_text(signature: _Signature) -> list[str]:
 
 _PAGE_TEXT_CM = 16.0  # A4 21 cm minus margins 3 + 2 cm
 _HEADER_CM = (6.5, 9.5)
+_AFTER_TBL_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+_AFTER_P_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                   "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+                   "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                   "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+                   "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
 _SIGNATURE_CM = (7.0, 9.0)
 
 
 def _write_docx(doc: _Document, path: Path) -> Path:
     from docx import Document  # heavy: imported only when a .docx is written
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm
 
     document = Document()
     section = document.sections[0]
@@ -374,7 +409,7 @@ def _write_docx(doc: _Document, path: Path) -> Path:
         for item in items:
             _para(cells[0], item, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
         cells = cells[1:]
-    for cell, signature in zip(cells, doc.signatures):
+    for cell, signature in zip(cells, doc.signatures, strict=True):
         for heading_line in signature.heading:
             _para(cell, heading_line, bold=True)
         if signature.note:
@@ -413,7 +448,8 @@ def _borderless_table(document: Any, *, rows: int, widths: tuple[float, float]) 
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "nil")
         borders.append(element)
-    table._tbl.tblPr.append(borders)
+    # OOXML fixes the order of a tblPr's children; Word refuses a file that breaks it.
+    table._tbl.tblPr.insert_element_before(borders, *_AFTER_TBL_BORDERS)
     for index, width in enumerate(widths):
         table.columns[index].width = Cm(width)
         for cell in table.columns[index].cells:
@@ -428,7 +464,8 @@ def _para(container: Any, text: str, *, size: int = 14, bold: bool = False, ital
 
     # A new table cell holds one empty paragraph: the first text goes there (every cell needs a paragraph).
     first = container.paragraphs[0] if hasattr(container, "vertical_alignment") else None
-    fresh = first is not None and len(container.paragraphs) == 1 and not first.runs and first.alignment is None
+    fresh = first is not None and len(container.paragraphs) == 1 and not first.runs
+    fresh = fresh and first.alignment is None
     paragraph = first if fresh else container.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if align is None else align
     paragraph.paragraph_format.space_after = Pt(space_after)
@@ -463,4 +500,4 @@ def _rule(cell: Any, *, width: float, column: float) -> None:
     for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "auto")):
         top.set(qn(key), value)
     borders.append(top)
-    paragraph._p.get_or_add_pPr().append(borders)
+    paragraph._p.get_or_add_pPr().insert_element_before(borders, *_AFTER_P_BORDER)

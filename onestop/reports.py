@@ -1,12 +1,12 @@
 """Period reports (DOMAIN 9): what a reporting period counts, computed in SQL and returned as plain data.
 
 - Decree 09/2019/NĐ-CP Art. 12: the period's days (``sla.periods``); its bounds are office-local midnights.
-- Circular 01/2018/TT-VPCP Art. 13: early / on time / late, cached on the dossier as ``outcome`` at completion.
+- Circular 01/2018/TT-VPCP Art. 13: early / on time / late, cached on the dossier (``outcome``) at completion.
 - Circular 01/2020/TT-VPCP, Biểu 06/VPCP/KSTT: received, resolved and pending by field.
 
-One pass over the dossiers alive at some point of the period, grouped in SQL (never loaded into Python), gives
-every count by field and channel; apologies and the catalogue are two more small aggregates. Rendering lives in
-``onestop.render``.
+One pass over the dossiers alive at some point of the period, grouped in SQL (never loaded into Python),
+gives every count by field and channel; apologies and the catalogue are two more small aggregates. Rendering
+lives in ``onestop.render``.
 """
 
 from __future__ import annotations
@@ -34,15 +34,14 @@ def choose_period(
     *, label: str | None, start: dt.date | None, end: dt.date | None, calendar_months: bool = False
 ) -> Period:
     """``--period P`` or ``--from D --to D`` (exactly one of the two); a bad period is an ``InputError``."""
-    if (label is None) == (start is None and end is None) or (label is None and (start is None or end is None)):
-        raise InputError("input.period_choice")
     try:
-        if label is not None:
+        if label is not None and start is None and end is None:
             return parse_period(label, calendar_months=calendar_months)
-        assert start is not None and end is not None
-        return custom_period(start, end)
+        if label is None and start is not None and end is not None:
+            return custom_period(start, end)
     except PeriodError as error:
         raise InputError("input.period", detail=str(error)) from error
+    raise InputError("input.period_choice")
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,8 @@ def count_dossiers(
     d = Dossier
     completed_at, withdrawn_at = col(d.completed_at), col(d.withdrawn_at)
     pending = and_(
-        or_(completed_at.is_(None), completed_at >= end_at), or_(withdrawn_at.is_(None), withdrawn_at >= end_at)
+        or_(completed_at.is_(None), completed_at >= end_at),
+        or_(withdrawn_at.is_(None), withdrawn_at >= end_at),
     )
     standing = case(
         (~pending, null()),
@@ -205,7 +205,9 @@ def count_dossiers(
         func.sum(rows.c.published),
     ).group_by(rows.c.field, rows.c.channel, rows.c.standing, rows.c.resolved)
     by_field: dict[str, Tally] = {}
-    for fld, channel, standing_of, outcome, n, received, carried, withdrawn, published in session.execute(grouped):
+    for fld, channel, standing_of, outcome, n, received, carried, withdrawn, published in session.execute(
+        grouped
+    ):
         tally = by_field.setdefault(fld, Tally())
         tally.received[channel] += int(received)
         tally.carried_over += int(carried)
@@ -221,15 +223,14 @@ def count_dossiers(
 def waiting_at(end_at: dt.datetime) -> ColumnElement[bool]:
     """Was a dossier pending at ``end_at`` waiting for the applicant's supplement then (DOMAIN 6-7)?
 
-    Still waiting now, since before ``end_at`` (``waiting_since``); or the clock restarted from zero at or after
-    ``end_at`` (``counted_from``, Decree 61/2018 Art. 19.4) and the event log shows more supplement requests
-    than complete supplements before ``end_at`` (they alternate). The log is read only for those few rows.
+    Still waiting now, since before ``end_at`` (``waiting_since``); or the clock restarted from zero at or
+    after ``end_at`` (``counted_from``, Decree 61/2018 Art. 19.4) and the event log shows more supplement
+    requests than complete supplements before ``end_at`` (they alternate). The log is read only for those
+    few rows.
     """
     d = Dossier
     balance = (
-        select(
-            func.coalesce(func.sum(case((col(Event.kind) == "supplement_requested", 1), else_=-1)), 0)
-        )
+        select(func.coalesce(func.sum(case((col(Event.kind) == "supplement_requested", 1), else_=-1)), 0))
         .where(
             col(Event.dossier_id) == col(d.id),
             col(Event.kind).in_(("supplement_requested", "supplement_received")),
@@ -243,10 +244,18 @@ def waiting_at(end_at: dt.datetime) -> ColumnElement[bool]:
     )
 
 
-def count_apologies(session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None) -> int:
+def count_apologies(
+    session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None
+) -> int:
     """Phụ lục 01b row 3.5: apologies issued in the period (Decree 61/2018 Art. 19.9)."""
-    query = select(func.count()).select_from(Apology).where(
-        col(Apology.issued_at) >= start_at, col(Apology.issued_at) < end_at, *_office(col(Apology.office_id), office_id)
+    query = (
+        select(func.count())
+        .select_from(Apology)
+        .where(
+            col(Apology.issued_at) >= start_at,
+            col(Apology.issued_at) < end_at,
+            *_office(col(Apology.office_id), office_id),
+        )
     )
     return int(session.execute(query).scalar_one())
 
@@ -274,6 +283,22 @@ class BookEntry:
     return_via: str | None
 
 
+@dataclass
+class TrackingBook:
+    period: Period
+    start_at: dt.datetime
+    end_at: dt.datetime
+    scope: Scope
+    entries: Iterator[BookEntry]
+
+
+def book_of(session: Session, *, period: Period, tz: dt.tzinfo, scope: Scope) -> TrackingBook:
+    """The tracking book of a period; its entries stream while the session stays open."""
+    start_at, end_at = period_bounds(period, tz)
+    entries = tracking_book(session, start_at=start_at, end_at=end_at, office_id=scope.office_id)
+    return TrackingBook(period, start_at, end_at, scope, entries)
+
+
 def tracking_book(
     session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None
 ) -> Iterator[BookEntry]:
@@ -281,11 +306,20 @@ def tracking_book(
     d = Dossier
     query = (
         select(
-            col(d.code), col(Procedure.name), col(d.applicant), col(d.address), col(d.phone), col(d.received_at),
-            col(d.appointment_at), col(d.returned_at), col(d.return_via),
+            col(d.code),
+            col(Procedure.name),
+            col(d.applicant),
+            col(d.address),
+            col(d.phone),
+            col(d.received_at),
+            col(d.appointment_at),
+            col(d.returned_at),
+            col(d.return_via),
         )
         .join(Procedure, col(Procedure.code) == col(d.procedure_code))
-        .where(col(d.received_at) >= start_at, col(d.received_at) < end_at, *_office(col(d.office_id), office_id))
+        .where(
+            col(d.received_at) >= start_at, col(d.received_at) < end_at, *_office(col(d.office_id), office_id)
+        )
         .order_by(col(d.received_at), col(d.id))
         .execution_options(yield_per=STREAM_BATCH)
     )

@@ -1035,7 +1035,7 @@ def report(
     period: PeriodOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    calendar_months: Annotated[bool, typer.Option("--calendar-months", help="Calendar-month bounds.")] = False,
+    calendar_months: Annotated[bool, typer.Option("--calendar-months", help="1st to last day.")] = False,
     office: Annotated[str | None, typer.Option("--office", help="One office's code (default: all).")] = None,
     layout: LayoutOpt = "summary",
     fmt: ReportFormatOpt = "table",
@@ -1061,7 +1061,7 @@ def report(
         scope = scope_of(session, office)
         build = book_of if layout == "tracking-book" else period_report
         doc = build(session, period=chosen, tz=tz, scope=scope)
-        _emit_report(doc, layout=layout, fmt=fmt, out=out, tz=tz)  # the tracking book streams from the session
+        _emit_report(doc, layout=layout, fmt=fmt, out=out, tz=tz)  # the tracking book streams from here
 
 
 def _emit_report(doc: Any, *, layout: str, fmt: str, out: Path | None, tz: Any) -> None:
@@ -1072,8 +1072,8 @@ def _emit_report(doc: Any, *, layout: str, fmt: str, out: Path | None, tz: Any) 
         if fmt == "xlsx" and out is not None:
             render.render_xlsx(render.build_sheet(doc, layout=layout, lang=G.lang, tz=tz), out)
         elif fmt == "table":
-            _print_report_table(render.render_table(render.build_sheet(doc, layout=layout, lang=G.lang, tz=tz),
-                                                    lang=G.lang))
+            sheet = render.build_sheet(doc, layout=layout, lang=G.lang, tz=tz)
+            _print_report_table(render.render_table(sheet, lang=G.lang))
             return
         else:
             chunks = render.text_chunks(doc, layout=layout, fmt=fmt, lang=G.lang, tz=tz)
@@ -1091,13 +1091,110 @@ def _emit_report(doc: Any, *, layout: str, fmt: str, out: Path | None, tz: Any) 
 
 def _print_report_table(view: Any) -> None:
     out = console()
-    grid = table(view.title, view.columns)
-    grid.caption = view.subtitle
+    grid = table(f"[bold]{view.title}[/bold]\n{view.subtitle}", view.columns)
     for column, numeric in zip(grid.columns, view.numeric, strict=False):
-        column.justify = "right" if numeric else "left"
+        column.justify, column.overflow = ("right" if numeric else "left"), "fold"
     for cells, strong in view.rows:
         grid.add_row(*cells, style="bold" if strong else None)
     out.print(grid)
+
+
+# --- issue 6: public disclosure pages -----------------------------------------------------------------------
+PublishOfficeOpt = Annotated[
+    str | None, typer.Option("--office", help="One office's code (default: the ledger's office).")
+]
+
+
+@app.command()
+@handles_errors
+def publish(
+    out: Annotated[Path, typer.Option("--out", help="Folder of the public site (created if needed).")],
+    period: PeriodOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    office: PublishOfficeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the period's public results and apologies pages (a static site); record what was published."""
+    from onestop.publish import publish_site
+
+    chosen = period_from(period, start, end)
+    ledger = open_ledger()
+    now = now_in(ledger.deadlines.tz)
+    summary = publish_site(ledger, period=chosen, out_dir=out, now=now, office_code=office)
+    if as_json:
+        print_json({"out": str(summary.out), "period": chosen.label,
+                    "results_published": summary.results_published,
+                    "apologies_published": summary.apologies_published, "files": list(summary.files)})
+        return
+    console().print(_t("msg.published", results=summary.results_published,
+                       apologies=summary.apologies_published, period=chosen.label,
+                       path=summary.out / "index.html"))
+
+
+# --- issue 7: integrity ------------------------------------------------------------------------------------------
+@app.command()
+@handles_errors
+def verify(as_json: JsonOpt = False) -> None:
+    """Check that cached state and due times equal what the events give, codes are gapless, one apology each."""
+    from onestop.integrity import verify_ledger
+
+    result = verify_ledger(open_ledger())
+    problems = [{"code": p.code, "issue": p.issue, "detail": p.detail} for p in result.problems]
+    if as_json:
+        print_json({"ok": result.ok, "dossiers": result.dossiers, "problems": problems})
+    else:
+        console().print(_t("msg.verified", n=result.dossiers, problems=len(problems)))
+        for p in result.problems[:100]:
+            typer.echo(f"{p.code}: {p.issue} {p.detail}", err=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handles_errors
+def backup(file: Annotated[Path, typer.Argument(help="Where to write the copy.")]) -> None:
+    """A consistent copy of the SQLite ledger while it is in use (PostgreSQL: use pg_dump)."""
+    from onestop.integrity import backup_sqlite
+
+    path = backup_sqlite(open_ledger(), file)
+    console().print(_t("msg.written", path=path))
+
+
+@app.command()
+@handles_errors
+def restore(file: Annotated[Path, typer.Argument(help="A backup made by `onestop backup`.")]) -> None:
+    """Replace the SQLite ledger with a backup (the current file is kept beside it)."""
+    from onestop.integrity import restore_sqlite
+
+    if not file.is_file():
+        from onestop.errors import InputError
+
+        raise InputError("input.file", path=str(file), detail="not found")
+    path = restore_sqlite(open_ledger(must_exist=False), file)
+    console().print(_t("msg.restored", path=path))
+
+
+@app.command()
+@handles_errors
+def recalc(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the changes without recording them.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute open dossiers' due times under the current calendar (a newly announced day off or swap)."""
+    from onestop.integrity import recalculate
+
+    ledger = open_ledger()
+    tz = ledger.deadlines.tz
+    changes = recalculate(ledger, now=now_in(tz), dry_run=dry_run)
+    if as_json:
+        print_json({"dry_run": dry_run, "changed": [{"code": c.code, "old_due_at": iso(c.old_due_at, tz),
+                                                     "new_due_at": iso(c.new_due_at, tz)} for c in changes]})
+        return
+    grid = table(_t("title.recalc", n=len(changes)), [_t("label.code"), _t("label.original_due"), _t("label.new_due")])
+    for c in changes:
+        grid.add_row(c.code, local_text(c.old_due_at, tz), local_text(c.new_due_at, tz))
+    console().print(grid)
 
 
 def main() -> None:

@@ -159,6 +159,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "msg.none": ("(không có)", "(none)"),
     "msg.check_done": ("Đã tạo {n} phiếu xin lỗi mới; {again} hồ sơ quá hạn lần hai", "{n} new apologies; {again} dossiers late again"),
     "msg.written": ("Đã ghi {path}", "Wrote {path}"),
+    "msg.published": ("Đã công khai {results} kết quả và {apologies} phiếu xin lỗi kỳ {period} tại {path}", "Published {results} results and {apologies} apologies for {period} in {path}"),
     "msg.imported": ("Đã nhập {imported} hồ sơ, bỏ qua {skipped} (đã có), {errors} dòng lỗi", "Imported {imported} dossiers, skipped {skipped} (already present), {errors} rows with errors"),
     "msg.row_error": ("Dòng {line}: {reason}", "Line {line}: {reason}"),
     "msg.scheduler_started": ("Bộ hẹn giờ đang chạy; lần kiểm tra tiếp theo: {next} (Ctrl-C để dừng)", "Scheduler running; next check: {next} (Ctrl-C to stop)"),
@@ -170,6 +171,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.built": ("Đã dựng {n} hồ sơ tổng hợp trong {seconds} giây tại {url}", "Built {n} synthetic dossiers in {seconds} s at {url}"),
     "desk.search": ("Tìm thủ tục (Enter để kết thúc)", "Search a procedure (Enter to finish)"),
     "desk.pick": ("Chọn số", "Pick a number"),
+    "msg.verified": ("Đã kiểm tra {n} hồ sơ: {problems} sai lệch", "Verified {n} dossiers: {problems} problems"),
+    "msg.restored": ("Đã khôi phục sổ từ bản sao vào {path}", "Restored the ledger into {path}"),
+    "title.recalc": ("Hẹn trả thay đổi theo lịch mới ({n})", "Appointments changed by the new calendar ({n})"),
     "msg.extended": ("Đã xin lỗi và hẹn lại hồ sơ {code}: {new_due}", "Apology and new appointment for {code}: {new_due}"),
     # official documents (onestop/forms.py): the .docx is always Vietnamese, the text version follows --lang
     "form.motto": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIETNAM"),

@@ -65,8 +65,18 @@ def build_scheduler(*, url: str, spec: CalendarSpec, time: str, job: Callable[..
     """A started-but-paused background scheduler holding the daily check job (kept if already stored)."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.base import STATE_STOPPED
 
-    scheduler = BackgroundScheduler(
+    class Scheduler(BackgroundScheduler):  # type: ignore[misc]
+        def _process_jobs(self) -> float | None:
+            # APScheduler 3's loop processes jobs once more after shutdown, with its executors gone: a due job
+            # would fail and lose its run. A stopped scheduler processes nothing.
+            if self.state == STATE_STOPPED:
+                return None
+            result: float | None = super()._process_jobs()
+            return result
+
+    scheduler = Scheduler(
         jobstores={"default": SQLAlchemyJobStore(url=url, tablename=JOB_TABLE)},
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         timezone=spec.timezone,

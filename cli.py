@@ -1002,26 +1002,49 @@ def demo(
     result = build_demo(ledger)
     elapsed = time.perf_counter() - started
     tz = ledger.deadlines.tz
-    summary = _demo_report(ledger, out)
+    summary, doc, paths = _demo_report(ledger, out)
     if as_json:
         print_json({"db": ledger.url, "dossiers": result.dossiers, "seconds": round(elapsed, 1),
-                    "alert_day": iso(result.alert_day, tz), "report": summary})
+                    "alert_day": iso(result.alert_day, tz), "report": summary,
+                    "files": {k: str(v) for k, v in paths.items()}})
         return
     out_console = console()
     out_console.rule(_t("demo.title"))
     out_console.print(_t("demo.built", n=result.dossiers, url=ledger.url, seconds=f"{elapsed:.1f}"))
     if result.alerts is not None:
         render_alerts(result.alerts, tz)
-    _demo_tail(summary)
+    _demo_tail(doc, paths, tz)
 
 
-def _demo_report(ledger: Ledger, out: Path) -> dict[str, Any]:
-    """The H1 2023 report of the demo ledger (and its xlsx), once the report module is there."""
-    return {}
+def _demo_report(ledger: Ledger, out: Path) -> tuple[dict[str, Any], Any, dict[str, Path]]:
+    """Publish the demo's site, then compute the H1 2023 report once and write it as xlsx."""
+    from onestop import render
+    from onestop.demo import published_on
+    from onestop.publish import publish_site
+    from onestop.reports import period_report, scope_of
+    from sla.periods import parse_period
+
+    period = parse_period("2023-H1")
+    tz = ledger.deadlines.tz
+    site = publish_site(ledger, period=period, out_dir=out / "site", now=published_on(tz), office_code=None)
+    with unit_of_work(ledger) as session:
+        doc = period_report(session, period=period, tz=tz, scope=scope_of(session, None))
+    paths = {"xlsx": out / "bao-cao-2023-H1-phu-luc-01b.xlsx", "bieu06": out / "bao-cao-2023-H1-bieu-06.xlsx",
+             "site": site.out / "index.html"}
+    render.render_xlsx(render.build_sheet(doc, layout="appendix-01b", lang=G.lang, tz=tz), paths["xlsx"])
+    render.render_xlsx(render.build_sheet(doc, layout="bieu-06", lang=G.lang, tz=tz), paths["bieu06"])
+    return render.render_json(doc, layout="summary", lang=G.lang), doc, paths
 
 
-def _demo_tail(summary: dict[str, Any]) -> None:
-    return None
+def _demo_tail(doc: Any, paths: dict[str, Path], tz: Any) -> None:
+    from onestop import render
+
+    for layout in ("summary", "appendix-01b"):
+        sheet = render.build_sheet(doc, layout=layout, lang=G.lang, tz=tz)
+        _print_report_table(render.render_table(sheet, lang=G.lang))
+    out = console()
+    out.print(_t("demo.xlsx", path=paths["xlsx"], other=paths["bieu06"]))
+    out.print(_t("demo.site", path=paths["site"]))
 
 
 # --- issue 5: period reports --------------------------------------------------------------------------------
@@ -1127,9 +1150,8 @@ def publish(
                     "results_published": summary.results_published,
                     "apologies_published": summary.apologies_published, "files": list(summary.files)})
         return
-    console().print(_t("msg.published", results=summary.results_published,
-                       apologies=summary.apologies_published, period=chosen.label,
-                       path=summary.out / "index.html"))
+    typer.echo(_t("msg.published", results=summary.results_published, apologies=summary.apologies_published,
+                  period=chosen.label, path=summary.out / "index.html"))  # plain: a long path is never wrapped
 
 
 # --- issue 7: integrity ------------------------------------------------------------------------------------------

@@ -84,6 +84,11 @@ def build_demo(ledger: Ledger, *, seed: int = SEED) -> DemoResult:
     return _live(ledger, office, plans, timeline)
 
 
+def published_on(tz: dt.tzinfo) -> dt.datetime:
+    """The morning after the period: when the office puts the half-year's results on its website."""
+    return dt.datetime.combine(PERIOD_END + dt.timedelta(days=1), dt.time(8, 0), tz)
+
+
 # --- planning -----------------------------------------------------------------------------------------------
 def _plans(rng: random.Random, engine: Deadlines, catalogue: list[Procedure]) -> list[Plan]:
     channels = [c for c, n in CHANNELS.items() for _ in range(n)]

@@ -174,6 +174,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "msg.verified": ("Đã kiểm tra {n} hồ sơ: {problems} sai lệch", "Verified {n} dossiers: {problems} problems"),
     "msg.restored": ("Đã khôi phục sổ từ bản sao vào {path}", "Restored the ledger into {path}"),
     "title.recalc": ("Hẹn trả thay đổi theo lịch mới ({n})", "Appointments changed by the new calendar ({n})"),
+    "demo.xlsx": ("Báo cáo Excel: {path} (và Biểu 06: {other})", "Excel report: {path} (and Biểu 06: {other})"),
+    "demo.site": ("Trang công khai: {path}", "Public pages: {path}"),
     "msg.extended": ("Đã xin lỗi và hẹn lại hồ sơ {code}: {new_due}", "Apology and new appointment for {code}: {new_due}"),
     # official documents (onestop/forms.py): the .docx is always Vietnamese, the text version follows --lang
     "form.motto": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIETNAM"),

@@ -48,7 +48,12 @@ def horizon(engine: Deadlines, as_of: dt.datetime, working_days: int) -> dt.date
 
 
 def collect_alerts(
-    session: Session, engine: Deadlines, *, as_of: dt.datetime, due_soon_working_days: int, office_id: int | None
+    session: Session,
+    engine: Deadlines,
+    *,
+    as_of: dt.datetime,
+    due_soon_working_days: int,
+    office_id: int | None,
 ) -> Alerts:
     limit = horizon(engine, as_of, due_soon_working_days)
     query = (

@@ -72,8 +72,9 @@ def extend_dossier(
     if not is_valid_appointment(engine, new_due_at):
         raise InputError("input.new_due_not_office_hours", new=_fmt(engine, new_due_at))
     state = current_state(session, ledger, dossier)
-    new, kind = lifecycle.apply_action(engine, rule_for(_procedure(session, dossier)), state, "extend", at,
-                                       new_due_at=new_due_at)
+    new, kind = lifecycle.apply_action(
+        engine, rule_for(_procedure(session, dossier)), state, "extend", at, new_due_at=new_due_at
+    )
     store_state(dossier, new)
     session.add(dossier)
     append_event(session, dossier, kind, at, now=now, officer=officer, note=f"{new_due_at.isoformat()} {text}")
@@ -86,7 +87,9 @@ def extend_dossier(
     return apology
 
 
-def run_check(session: Session, ledger: Ledger, *, as_of: dt.datetime, now: dt.datetime, signer: str = "") -> CheckResult:
+def run_check(
+    session: Session, ledger: Ledger, *, as_of: dt.datetime, now: dt.datetime, signer: str = ""
+) -> CheckResult:
     """The daily job's writing part: apologies for overdue dossiers, and the "late again" flag."""
     result = CheckResult(as_of=as_of)
     for dossier_id in _overdue_without_apology(session, as_of):
@@ -110,7 +113,10 @@ def _overdue_without_apology(session: Session, as_of: dt.datetime) -> list[int]:
     """Open dossiers past their statutory due, and dossiers completed late, that have no apology yet."""
     no_apology = ~select(Apology.id).where(Apology.dossier_id == Dossier.id).exists()
     open_overdue = select(Dossier.id).where(
-        col(Dossier.is_open).is_(True), col(Dossier.due_at) < as_of, col(Dossier.extended_due_at).is_(None), no_apology
+        col(Dossier.is_open).is_(True),
+        col(Dossier.due_at) < as_of,
+        col(Dossier.extended_due_at).is_(None),
+        no_apology,
     )
     completed_late = select(Dossier.id).where(
         col(Dossier.outcome) == "late", col(Dossier.completed_at) <= as_of, no_apology
@@ -143,11 +149,18 @@ def _apology_of(session: Session, dossier: Dossier) -> Apology | None:
 
 
 def _new_apology(
-    session: Session, ledger: Ledger, dossier: Dossier, *, kind: str, reason: str, at: dt.datetime, signer: str
+    session: Session,
+    ledger: Ledger,
+    dossier: Dossier,
+    *,
+    kind: str,
+    reason: str,
+    at: dt.datetime,
+    signer: str,
 ) -> Apology:
     year = ledger.deadlines.local(at).year
     number = next_number(session, office_id=dossier.office_id, scope="apology", period=str(year))
-    assert dossier.id is not None and dossier.due_at is not None or dossier.appointment_at is not None
+    assert (dossier.id is not None and dossier.due_at is not None) or dossier.appointment_at is not None
     apology = Apology(
         office_id=dossier.office_id,
         dossier_id=dossier.id or 0,
@@ -164,8 +177,16 @@ def _new_apology(
     return apology
 
 
-def _annotate(session: Session, ledger: Ledger, dossier: Dossier, action: str, at: dt.datetime, *, now: dt.datetime,
-              note: str) -> None:
+def _annotate(
+    session: Session,
+    ledger: Ledger,
+    dossier: Dossier,
+    action: str,
+    at: dt.datetime,
+    *,
+    now: dt.datetime,
+    note: str,
+) -> None:
     state = current_state(session, ledger, dossier)
     new, kind = lifecycle.apply_action(ledger.deadlines, rule_for(_procedure(session, dossier)), state, action, at)
     store_state(dossier, new)

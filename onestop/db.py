@@ -6,6 +6,7 @@ then race to write it; PostgreSQL serialises the same writers on the counter row
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -75,10 +76,8 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        try:
+        with contextlib.suppress(Exception):  # a read-only file keeps its journal mode
             cursor.execute("PRAGMA journal_mode = WAL")
-        except Exception:  # a read-only file keeps its journal mode
-            pass
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
@@ -93,9 +92,8 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One unit of work: committed if the block ends normally, rolled back on any error."""
     bound = engine.execution_options(onestop_write=True) if write else engine
     try:
-        with Session(bound, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with Session(bound, expire_on_commit=False) as session, session.begin():
+            yield session
     except exc.OperationalError as error:
         raise storage_error(error, url=str(engine.url)) from error
 

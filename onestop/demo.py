@@ -36,17 +36,53 @@ ALERT_DAY_HINT = dt.date(2023, 3, 15)
 # DOMAIN 11 (the seed's Phụ lục 01b): received by channel, and how many were late (all level 3).
 CHANNELS = {"direct": 594, "postal": 2, "level3": 491, "level4": 70}
 ON_TIME = 99
-LATE = (("certification", "level3"), ("certification", "level3"), ("civil_status", "level3"),
-        ("civil_status", "level3"), ("civil_status", "level3"))
+LATE = (
+    ("certification", "level3"),
+    ("certification", "level3"),
+    ("civil_status", "level3"),
+    ("civil_status", "level3"),
+    ("civil_status", "level3"),
+)
 
 # A commune's mix: mostly certification and civil status, some residence, social protection and land.
-FIELD_WEIGHTS = {"certification": 48, "civil_status": 34, "residence": 8, "social_protection": 5,
-                 "meritorious": 2, "land": 2, "construction": 1}
+FIELD_WEIGHTS = {
+    "certification": 48,
+    "civil_status": 34,
+    "residence": 8,
+    "social_protection": 5,
+    "meritorious": 2,
+    "land": 2,
+    "construction": 1,
+}
 
 FAMILY = ["Nguyễn", "Lê", "Trần", "Phạm", "Hoàng", "Vũ", "Đỗ", "Bùi", "Đặng", "Ngô", "Mai", "Trịnh", "Lương"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thu", "Hữu", "Quang", "Thanh", "Xuân", "Hồng", "Bảo"]
-GIVEN = ["An", "Bình", "Cường", "Dung", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Lan", "Linh", "Long", "Mai",
-         "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hoa",
+    "Hùng",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Phong",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Tuấn",
+    "Yến",
+]
 STREETS = ["Khu phố 1", "Khu phố 2", "Khu phố 3", "Khu phố 4", "Khu phố 5", "Khu phố 6"]
 
 
@@ -158,8 +194,11 @@ def _timeline(rng: random.Random, engine: Deadlines, plans: list[Plan]) -> list[
             plan.received_at = received
             due = engine.due_at(_rule(plan.procedure), received)
         done = _completion(rng, engine, plan.target, engine.deemed_receipt(received), due)
-        steps += [(received, plan.index, "receive"), (done, plan.index, "resolve"),
-                  (done + dt.timedelta(minutes=rng.randint(5, 40)), plan.index, "return")]
+        steps += [
+            (received, plan.index, "receive"),
+            (done, plan.index, "resolve"),
+            (done + dt.timedelta(minutes=rng.randint(5, 40)), plan.index, "return"),
+        ]
     steps.sort(key=lambda s: (s[0], s[1], s[2] != "receive"))
     return steps
 
@@ -175,7 +214,9 @@ def _after_cutoff(engine: Deadlines, received: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(15, 5), engine.tz) + dt.timedelta(minutes=received.minute)
 
 
-def _completion(rng: random.Random, engine: Deadlines, target: str, start: dt.datetime, due: dt.datetime) -> dt.datetime:
+def _completion(
+    rng: random.Random, engine: Deadlines, target: str, start: dt.datetime, due: dt.datetime
+) -> dt.datetime:
     """A completion instant that lands the target: a day before the due day, the due day, or after the due."""
     first = engine.local(start).date()
     due_day = engine.local(due).date()
@@ -187,7 +228,11 @@ def _completion(rng: random.Random, engine: Deadlines, target: str, start: dt.da
     else:
         day = engine.calendar.add_working_days(due_day, rng.randint(1, 2))
     lo = max(engine.local(start), dt.datetime.combine(day, dt.time(8, 0)))
-    hi = dt.datetime.combine(day, dt.time(16, 45)) if target != "on_time" else engine.local(due) - dt.timedelta(minutes=5)
+    hi = (
+        dt.datetime.combine(day, dt.time(16, 45))
+        if target != "on_time"
+        else engine.local(due) - dt.timedelta(minutes=5)
+    )
     if hi <= lo:
         hi = lo + dt.timedelta(minutes=10)
     moment = lo + dt.timedelta(seconds=rng.randint(60, max(61, int((hi - lo).total_seconds()))))
@@ -219,9 +264,16 @@ def _morning(ledger: Ledger, office: Office, day: dt.date, result: DemoResult) -
     with session_scope(ledger.engine, write=True) as session:
         found = run_check(session, ledger, as_of=as_of, now=as_of, signer="Lê Hồng Sơn")
         result.apologies += found.new_apologies
-        if found.new_apologies and result.alerts is None or day == result.alert_day.date() and result.alerts is None:
-            result.alerts = collect_alerts(session, engine, as_of=as_of, office_id=office.id,
-                                           due_soon_working_days=ledger.settings.alerts.due_soon_working_days)
+        if (found.new_apologies and result.alerts is None) or (
+            day == result.alert_day.date() and result.alerts is None
+        ):
+            result.alerts = collect_alerts(
+                session,
+                engine,
+                as_of=as_of,
+                office_id=office.id,
+                due_soon_working_days=ledger.settings.alerts.due_soon_working_days,
+            )
             result.alert_day = as_of
 
 
@@ -229,11 +281,27 @@ def _do(session: Session, ledger: Ledger, office: Office, plan: Plan, step: Step
     when, _, action = step
     now = when + dt.timedelta(seconds=30)  # recorded as it happens: the audit view stays empty
     if action == "receive":
-        dossier = receive_dossier(session, ledger, office=office, procedure_code=plan.procedure.code,
-                                  channel=plan.channel, applicant=plan.applicant, at=when, now=now,
-                                  officer="Mai Thị Hạnh")
+        dossier = receive_dossier(
+            session,
+            ledger,
+            office=office,
+            procedure_code=plan.procedure.code,
+            channel=plan.channel,
+            applicant=plan.applicant,
+            at=when,
+            now=now,
+            officer="Mai Thị Hạnh",
+        )
         plan.code = dossier.code
         return
     via = {"postal": "postal", "level4": "online"}.get(plan.channel, "direct")
-    act_on_dossier(session, ledger, code=plan.code, action=action, at=when, now=now, officer="Mai Thị Hạnh",
-                   return_via=via if action == "return" else None)
+    act_on_dossier(
+        session,
+        ledger,
+        code=plan.code,
+        action=action,
+        at=when,
+        now=now,
+        officer="Mai Thị Hạnh",
+        return_via=via if action == "return" else None,
+    )

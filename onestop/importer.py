@@ -26,13 +26,26 @@ from onestop.db import session_scope
 from onestop.errors import InputError, OnestopError
 from onestop.models import Dossier, Event, Office, Procedure
 from onestop.services import dossier_code, rule_for
-from onestop.text import fold, normalise
+from onestop.text import fold
 
 REQUIRED = ("procedure", "channel", "applicant", "received_at")
 COLUMNS = (
-    "code", "procedure", "channel", "applicant", "id_number", "phone", "address", "received_at", "due_at",
-    "supplement_requested_at", "supplement_received_at", "resolved_at", "returned_at", "return_via",
-    "rejected_at", "withdrawn_at",
+    "code",
+    "procedure",
+    "channel",
+    "applicant",
+    "id_number",
+    "phone",
+    "address",
+    "received_at",
+    "due_at",
+    "supplement_requested_at",
+    "supplement_received_at",
+    "resolved_at",
+    "returned_at",
+    "return_via",
+    "rejected_at",
+    "withdrawn_at",
 )
 # The order in which a row's timestamps become events, and the lifecycle action each one is.
 STEPS = (
@@ -137,7 +150,13 @@ def _instant(value: str | None, ledger: Ledger, name: str) -> dt.datetime | None
 
 
 def _prepare(
-    ledger: Ledger, office: Office, procedures: dict[str, Procedure], line: int, row: dict[str, str], *, now: dt.datetime
+    ledger: Ledger,
+    office: Office,
+    procedures: dict[str, Procedure],
+    line: int,
+    row: dict[str, str],
+    *,
+    now: dt.datetime,
 ) -> Prepared:
     from onestop.services import check_instant, clean
 
@@ -196,8 +215,9 @@ def state_due(state: lifecycle.State, fallback: dt.datetime) -> dt.datetime:
     return state.clock.due_at or state.clock.last_due_at or fallback
 
 
-def _apply(engine: Any, rule: Any, state: lifecycle.State, action: str, at: dt.datetime, via: str | None,
-           line: int) -> tuple[lifecycle.State, str]:
+def _apply(
+    engine: Any, rule: Any, state: lifecycle.State, action: str, at: dt.datetime, via: str | None, line: int
+) -> tuple[lifecycle.State, str]:
     return lifecycle.apply_action(engine, rule, state, action, at, return_via=via)
 
 
@@ -233,8 +253,14 @@ def _write(ledger: Ledger, office: Office, rows: list[Prepared], result: ImportR
         session.execute(
             insert(Event),
             [
-                {"dossier_id": ids[p.dossier["code"]], "kind": kind, "occurred_at": at, "recorded_at": now,
-                 "officer": IMPORT_OFFICER, "note": note}
+                {
+                    "dossier_id": ids[p.dossier["code"]],
+                    "kind": kind,
+                    "occurred_at": at,
+                    "recorded_at": now,
+                    "officer": IMPORT_OFFICER,
+                    "note": note,
+                }
                 for p in fresh
                 for kind, at, note in p.events
             ],
@@ -245,7 +271,9 @@ def _write(ledger: Ledger, office: Office, rows: list[Prepared], result: ImportR
 def _not_yet_imported(session: Session, rows: list[Prepared]) -> list[Prepared]:
     """Rows whose dossier is not in the ledger yet (by code, else by applicant, procedure and receipt)."""
     codes = [p.dossier["code"] for p in rows if p.dossier["code"]]
-    known_codes = set(session.execute(select(Dossier.code).where(col(Dossier.code).in_(codes))).scalars()) if codes else set()
+    known_codes = (
+        set(session.execute(select(Dossier.code).where(col(Dossier.code).in_(codes))).scalars()) if codes else set()
+    )
     uncoded = [p for p in rows if not p.dossier["code"]]
     known_keys: set[tuple[str, str, str]] = set()
     if uncoded:

@@ -50,7 +50,9 @@ def verify_ledger(ledger: Ledger) -> Verification:
         procedures = {p.code: rule_for(p) for p in session.exec(select(Procedure))}
         last_id = 0
         while True:
-            batch = list(session.exec(select(Dossier).where(col(Dossier.id) > last_id).order_by(col(Dossier.id)).limit(BATCH)))
+            batch = list(
+                session.exec(select(Dossier).where(col(Dossier.id) > last_id).order_by(col(Dossier.id)).limit(BATCH))
+            )
             if not batch:
                 break
             last_id = batch[-1].id or last_id
@@ -60,8 +62,9 @@ def verify_ledger(ledger: Ledger) -> Verification:
     return result
 
 
-def _check_batch(session: Session, ledger: Ledger, rules: dict[str, object], batch: list[Dossier],
-                 result: Verification) -> None:
+def _check_batch(
+    session: Session, ledger: Ledger, rules: dict[str, object], batch: list[Dossier], result: Verification
+) -> None:
     ids = [d.id for d in batch]
     history: dict[int, list[tuple[str, dt.datetime, str]]] = defaultdict(list)
     for event in session.exec(select(Event).where(col(Event.dossier_id).in_(ids)).order_by(col(Event.id))):
@@ -95,13 +98,15 @@ def _pairs(d: Dossier, s: lifecycle.State) -> list[tuple[str, object, object]]:
 
 def _check_sequences(session: Session, result: Verification) -> None:
     rows = session.exec(
-        select(Dossier.office_id, Dossier.received_on, func.count(), func.max(Dossier.seq), func.min(Dossier.seq))
-        .group_by(col(Dossier.office_id), col(Dossier.received_on))
+        select(
+            Dossier.office_id, Dossier.received_on, func.count(), func.max(Dossier.seq), func.min(Dossier.seq)
+        ).group_by(col(Dossier.office_id), col(Dossier.received_on))
     )
     for office_id, day, count, highest, lowest in rows:
         if lowest != 1 or highest != count:
-            result.problems.append(Problem(f"office {office_id} {day}", "sequence",
-                                           f"{count} dossiers numbered {lowest}..{highest}"))
+            result.problems.append(
+                Problem(f"office {office_id} {day}", "sequence", f"{count} dossiers numbered {lowest}..{highest}")
+            )
     duplicated = session.exec(select(Dossier.code).group_by(col(Dossier.code)).having(func.count() > 1))
     for code in duplicated:
         result.problems.append(Problem(code, "code", "used twice"))
@@ -109,8 +114,10 @@ def _check_sequences(session: Session, result: Verification) -> None:
 
 def _check_apologies(session: Session, result: Verification) -> None:
     rows = session.exec(
-        select(Dossier.code, func.count()).join(Apology, col(Apology.dossier_id) == col(Dossier.id))
-        .group_by(col(Dossier.code)).having(func.count() > 1)
+        select(Dossier.code, func.count())
+        .join(Apology, col(Apology.dossier_id) == col(Dossier.id))
+        .group_by(col(Dossier.code))
+        .having(func.count() > 1)
     )
     for code, count in rows:
         result.problems.append(Problem(code, "apology", f"{count} apologies"))
@@ -131,10 +138,14 @@ def recalculate(ledger: Ledger, *, now: dt.datetime, dry_run: bool) -> list[Chan
         rules = {p.code: rule_for(p) for p in session.exec(select(Procedure))}
         last_id = 0
         while True:
-            batch = list(session.exec(
-                select(Dossier).where(col(Dossier.is_open).is_(True), col(Dossier.id) > last_id)
-                .order_by(col(Dossier.id)).limit(BATCH)
-            ))
+            batch = list(
+                session.exec(
+                    select(Dossier)
+                    .where(col(Dossier.is_open).is_(True), col(Dossier.id) > last_id)
+                    .order_by(col(Dossier.id))
+                    .limit(BATCH)
+                )
+            )
             if not batch:
                 break
             last_id = batch[-1].id or last_id
@@ -142,8 +153,15 @@ def recalculate(ledger: Ledger, *, now: dt.datetime, dry_run: bool) -> list[Chan
     return changes
 
 
-def _recalculate_batch(session: Session, ledger: Ledger, rules: dict[str, object], batch: list[Dossier], *,
-                       now: dt.datetime, dry_run: bool) -> list[Change]:
+def _recalculate_batch(
+    session: Session,
+    ledger: Ledger,
+    rules: dict[str, object],
+    batch: list[Dossier],
+    *,
+    now: dt.datetime,
+    dry_run: bool,
+) -> list[Change]:
     ids = [d.id for d in batch]
     history: dict[int, list[tuple[str, dt.datetime, str]]] = defaultdict(list)
     for event in session.exec(select(Event).where(col(Event.dossier_id).in_(ids)).order_by(col(Event.id))):
@@ -159,8 +177,14 @@ def _recalculate_batch(session: Session, ledger: Ledger, rules: dict[str, object
             store_state(dossier, state)
             session.add(dossier)
             at = max(now, dossier.last_event_at)
-            append_event(session, dossier, "recalculated", at, now=now,
-                         note=f"{old.isoformat() if old else '-'} -> {state.due_at.isoformat() if state.due_at else '-'}")
+            append_event(
+                session,
+                dossier,
+                "recalculated",
+                at,
+                now=now,
+                note=f"{old.isoformat() if old else '-'} -> {state.due_at.isoformat() if state.due_at else '-'}",
+            )
             dossier.last_event_at = at
     return out
 
@@ -181,7 +205,6 @@ def backup_sqlite(ledger: Ledger, target: Path) -> Path:
 
 def restore_sqlite(ledger: Ledger, source: Path) -> Path:
     """Replace the ledger with a backup, after checking that the backup is a ledger; the old file is kept."""
-    import shutil
     import sqlite3
 
     target = sqlite_path(ledger.url)

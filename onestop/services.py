@@ -165,7 +165,9 @@ def act_on_dossier(
     check_instant(at, now=now, previous=dossier.last_event_at)
     note = clean(note, name="note") or ""
     state = current_state(session, ledger, dossier)
-    new, kind = lifecycle.apply_action(ledger.deadlines, _rule(session, dossier), state, action, at, return_via=return_via)
+    new, kind = lifecycle.apply_action(
+        ledger.deadlines, _rule(session, dossier), state, action, at, return_via=return_via
+    )
     store_state(dossier, new)
     session.add(dossier)
     assert dossier.id is not None
@@ -179,9 +181,7 @@ def current_state(session: Session, ledger: Ledger, dossier: Dossier) -> lifecyc
 
 
 def history_of(session: Session, dossier: Dossier) -> list[tuple[str, dt.datetime, str]]:
-    events = session.exec(
-        select(Event).where(Event.dossier_id == dossier.id).order_by(col(Event.id))
-    ).all()
+    events = session.exec(select(Event).where(Event.dossier_id == dossier.id).order_by(col(Event.id))).all()
     return [(e.kind, e.occurred_at, e.note) for e in events]
 
 
@@ -211,7 +211,14 @@ def _rule(session: Session, dossier: Dossier) -> Rule:
 
 
 def _append(
-    session: Session, dossier_id: int, kind: str, at: dt.datetime, *, now: dt.datetime, officer: str, note: str
+    session: Session,
+    dossier_id: int,
+    kind: str,
+    at: dt.datetime,
+    *,
+    now: dt.datetime,
+    officer: str,
+    note: str,
 ) -> None:
     session.add(
         Event(
@@ -226,7 +233,14 @@ def _append(
 
 
 def append_event(
-    session: Session, dossier: Dossier, kind: str, at: dt.datetime, *, now: dt.datetime, officer: str = "", note: str = ""
+    session: Session,
+    dossier: Dossier,
+    kind: str,
+    at: dt.datetime,
+    *,
+    now: dt.datetime,
+    officer: str = "",
+    note: str = "",
 ) -> None:
     assert dossier.id is not None
     _append(session, dossier.id, kind, at, now=now, officer=officer, note=note)

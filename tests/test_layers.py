@@ -44,5 +44,5 @@ def test_no_sql_text_outside_the_ledger() -> None:
     """SQL lives in onestop/ only (STYLE.md): neither the engine nor the CLI builds queries."""
     for path in [ROOT / "cli.py", *(ROOT / "sla").rglob("*.py")]:
         source = path.read_text(encoding="utf-8")
-        for needle in ("select(", "text(\"SELECT", "INSERT INTO", "session.exec"):
+        for needle in ("select(", 'text("SELECT', "INSERT INTO", "session.exec"):
             assert needle not in source, f"{path.name} contains {needle}"

@@ -41,13 +41,23 @@ def check(ledger: Ledger, when: dt.datetime) -> list[str]:
 
 def extend(ledger: Ledger, code: str, new_due: str, when: dt.datetime) -> Apology:
     with session_scope(ledger.engine, write=True) as session:
-        return extend_dossier(session, ledger, code=code, new_due_at=at(new_due), reason="Chờ xác minh",
-                              signer="Lê Hồng Sơn", at=when, now=NOW)
+        return extend_dossier(
+            session,
+            ledger,
+            code=code,
+            new_due_at=at(new_due),
+            reason="Chờ xác minh",
+            signer="Lê Hồng Sơn",
+            at=when,
+            now=NOW,
+        )
 
 
 def apologies(ledger: Ledger) -> list[tuple[int, str]]:
     with session_scope(ledger.engine) as session:
-        rows = session.exec(select(Apology.number, Dossier.code).join(Dossier, col(Dossier.id) == col(Apology.dossier_id)))
+        rows = session.exec(
+            select(Apology.number, Dossier.code).join(Dossier, col(Dossier.id) == col(Apology.dossier_id))
+        )
         return sorted((int(n), c) for n, c in rows)
 
 
@@ -139,7 +149,11 @@ def test_a_second_extension_is_refused_and_changes_nothing(ledger: Ledger) -> No
 
 @pytest.mark.parametrize(
     ("new_due", "reason"),
-    [("2023-03-09 17:00", "not later"), ("2023-03-11 10:00", "a Saturday"), ("2023-03-13 12:00", "lunch break")],
+    [
+        ("2023-03-09 17:00", "not later"),
+        ("2023-03-11 10:00", "a Saturday"),
+        ("2023-03-13 12:00", "lunch break"),
+    ],
 )
 def test_a_new_appointment_must_be_later_and_in_office_hours(ledger: Ledger, new_due: str, reason: str) -> None:
     code = receive(ledger, received_at=at("2023-03-06 09:30"), procedure=THREE_DAYS).code  # due Thu 09/03 17:00
@@ -156,8 +170,11 @@ def _check_in_process(url: str, when: str, barrier: multiprocessing.synchronize.
 
 
 def test_two_checks_at_the_same_moment_leave_one_apology_each(ledger: Ledger) -> None:
-    late = {receive(ledger, received_at=at(f"2023-03-0{d} 0{h}:00"), procedure=SAME_DAY).code
-            for d in (6, 7) for h in (7, 8, 9)}
+    late = {
+        receive(ledger, received_at=at(f"2023-03-0{d} 0{h}:00"), procedure=SAME_DAY).code
+        for d in (6, 7)
+        for h in (7, 8, 9)
+    }
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
     workers = [ctx.Process(target=_check_in_process, args=(ledger.url, "2023-03-09 07:30", barrier)) for _ in range(2)]

@@ -11,7 +11,6 @@ from sla.calendar import CalendarSpec
 from tests.helpers import TZ, init_ledger_at, sqlite_url
 
 
-
 def record(path: str) -> None:
     """The job under test: appends a line per run (the job store references it by name)."""
     with open(path, "a", encoding="utf-8") as handle:
@@ -23,8 +22,12 @@ def runs(path: Path) -> int:
 
 
 def test_fire_times_over_a_month_are_exactly_the_working_days_at_the_set_time() -> None:
-    times = fire_times(CalendarSpec(), "07:30", start=dt.datetime(2024, 4, 15, tzinfo=TZ),
-                       end=dt.datetime(2024, 5, 11, tzinfo=TZ))
+    times = fire_times(
+        CalendarSpec(),
+        "07:30",
+        start=dt.datetime(2024, 4, 15, tzinfo=TZ),
+        end=dt.datetime(2024, 5, 11, tzinfo=TZ),
+    )
     # 18/04 Hùng Kings; 29/04 in lieu of Saturday 04/05, which is worked; 30/04 and 01/05 holidays.
     days = [15, 16, 17, 19, 22, 23, 24, 25, 26]
     expected = [dt.datetime(2024, 4, d, 7, 30, tzinfo=TZ) for d in days]
@@ -35,7 +38,11 @@ def test_fire_times_over_a_month_are_exactly_the_working_days_at_the_set_time() 
 def test_a_run_at_the_exact_fire_time_is_not_repeated() -> None:
     start = dt.datetime(2024, 5, 3, 7, 30, tzinfo=TZ)
     times = fire_times(CalendarSpec(), "07:30", start=start, end=dt.datetime(2024, 5, 7, tzinfo=TZ))
-    assert times == [start, dt.datetime(2024, 5, 4, 7, 30, tzinfo=TZ), dt.datetime(2024, 5, 6, 7, 30, tzinfo=TZ)]
+    assert times == [
+        start,
+        dt.datetime(2024, 5, 4, 7, 30, tzinfo=TZ),
+        dt.datetime(2024, 5, 6, 7, 30, tzinfo=TZ),
+    ]
 
 
 def test_a_run_missed_while_the_machine_was_off_is_made_up_once_at_start(tmp_path: Path) -> None:

@@ -56,5 +56,5 @@ def search_procedures(session: Session, text: str | None = None) -> list[Procedu
     query = select(Procedure).order_by(col(Procedure.field), col(Procedure.code))
     if text:
         key = f"%{fold(text)}%"
-        query = query.where(or_(col(Procedure.name_key).like(key), col(Procedure.code).like(f"%{text.strip()}%")))
+        query = query.where(or_(col(Procedure.name_key).like(key), col(Procedure.code).ilike(f"%{text.strip()}%")))
     return list(session.exec(query).all())

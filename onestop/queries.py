@@ -32,7 +32,7 @@ def list_dossiers(
         key = f"%{fold(search)}%"
         query = query.where(
             or_(
-                col(Dossier.code).like(f"%{search.strip()}%"),
+                col(Dossier.code).ilike(f"%{search.strip()}%"),
                 col(Dossier.applicant_key).like(key),
                 col(Procedure.name_key).like(key),
             )

@@ -119,8 +119,9 @@ def write_apology_docx(data: ApologyData, path: Path, *, tz: tzinfo) -> Path:
 @dataclass(frozen=True)
 class _Line:
     text: str
-    label: str = ""  # shown as "label: text", the text in bold in the .docx
-    item: bool = False  # an entry of a list: no first-line indent
+    label: str = ""  # shown as "label: text"
+    strong: bool = False  # the text in bold in the .docx: the code and the appointments
+    item: bool = False  # an entry of a list, indented as a block
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ class _Signature:
 class _Document:
     form: str
     upper_body: str
-    issuer: str
+    issuer: tuple[str, ...]  # its lines: "ỦY BAN NHÂN DÂN" / "THỊ TRẤN BÚT SƠN"
     number: str
     motto: tuple[str, str]
     place_date: str
@@ -158,7 +159,7 @@ def _slip_document(data: SlipData, *, tz: tzinfo, lang: str) -> _Document:
         _Line("" if documents else t("form.slip.no_documents", lang), label=t("form.slip.documents", lang)),
         *documents,
         _Line(_time_text(data.received_at, tz=tz, lang=lang), label=t("form.slip.received", lang)),
-        _Line(_time_text(data.appointment_at, tz=tz, lang=lang), label=t("form.slip.appointment", lang)),
+        _Line(_time_text(data.appointment_at, tz=tz, lang=lang), t("form.slip.appointment", lang), strong=True),
     )
     note = t("form.sign_note", lang)
     return _Document(
@@ -203,8 +204,12 @@ def _apology_document(data: ApologyData, *, tz: tzinfo, lang: str) -> _Document:
                 procedure=normalise(data.procedure_name),
             )
         ),
-        _Line(data.code, label=t("form.code", lang)),
-        _Line(_time_text(data.original_due_at, tz=tz, lang=lang), label=t("form.apology.original_due", lang)),
+        _Line(data.code, label=t("form.code", lang), strong=True),
+        _Line(
+            _time_text(data.original_due_at, tz=tz, lang=lang),
+            t("form.apology.original_due", lang),
+            strong=True,
+        ),
         _Line(t("form.apology.not_returned", lang, office=office)),
         _Line(normalise(data.reason), label=t("form.reason", lang)),
         _Line(sorry),
@@ -236,12 +241,12 @@ def _apology_document(data: ApologyData, *, tz: tzinfo, lang: str) -> _Document:
 def _header(office: OfficeInfo, *, number: str, on: datetime, lang: str) -> dict[str, Any]:
     # Decree 30/2020, Appendix I §II.2: the upper body may abbreviate "UBND"; the issuer is written in full.
     place = normalise(office.place)
-    # App. I §II.5: days below 10 and the months 1 and 2 take a leading zero ("ngày 05 tháng 02", "tháng 3").
+    # App. I §II.4: days below 10 and the months 1 and 2 take a leading zero ("ngày 05 tháng 02", "tháng 3").
     day, month = f"{on.day:02d}", (f"{on.month:02d}" if on.month <= 2 else str(on.month))
     key = "form.place_date" if place else "form.date"
     return {
         "upper_body": normalise(office.upper_body).upper(),
-        "issuer": _full_name(office.name).upper(),
+        "issuer": _issuer_lines(office.name),
         "number": number,
         "motto": (t("form.motto", lang), t("form.motto_sub", lang)),
         "place_date": t(
@@ -258,10 +263,18 @@ def _header(office: OfficeInfo, *, number: str, on: datetime, lang: str) -> dict
 
 
 def _head_title(office: OfficeInfo, lang: str) -> tuple[str, ...]:
-    # Decree 30/2020, Appendix I §II.8: a collegial body signs "TM." (on behalf of) above the signer's title.
+    # Decree 30/2020, Appendix I §II.7: a collegial body signs "TM." (on behalf of) above the signer's title.
     if _is_committee(office.name):
         return (t("form.for_committee", lang), t("form.chair", lang))
     return (t("form.head", lang),)
+
+
+def _issuer_lines(name: str) -> tuple[str, ...]:
+    full = _full_name(name).upper()
+    head = _COMMITTEE_FULL.strip().upper()
+    if full.startswith(head + " "):  # the usual two lines of a committee's name
+        return (head, full[len(head) :].strip())
+    return (full,)
 
 
 def _is_committee(name: str) -> bool:
@@ -296,7 +309,8 @@ def _time_text(at: datetime, *, tz: tzinfo, lang: str) -> str:
 
 
 def _render_text(doc: _Document) -> str:
-    left = [*_wrap(doc.upper_body, _LEFT), *_wrap(doc.issuer, _LEFT), "─" * 8, *_wrap(doc.number, _LEFT)]
+    issuer = [row for line in doc.issuer for row in _wrap(line, _LEFT)]
+    left = [*_wrap(doc.upper_body, _LEFT), *issuer, "─" * 8, *_wrap(doc.number, _LEFT)]
     rule = "─" * min(len(doc.motto[1]), _WIDTH - _LEFT)
     right = [*_wrap(doc.motto[0], _WIDTH - _LEFT), doc.motto[1], rule, *_wrap(doc.place_date, _WIDTH - _LEFT)]
     lines = _columns(left, right)
@@ -346,14 +360,7 @@ def _signature_text(signature: _Signature) -> list[str]:
 
 # --- rendering: .docx ---------------------------------------------------------------------------------------
 
-_PAGE_TEXT_CM = 16.0  # A4 21 cm minus margins 3 + 2 cm
-_HEADER_CM = (6.5, 9.5)
-_AFTER_TBL_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
-_AFTER_P_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
-                   "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
-                   "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-                   "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
-                   "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
+_HEADER_CM = (6.0, 10.0)  # the text width: A4 21 cm minus margins of 3 and 2 cm
 _SIGNATURE_CM = (7.0, 9.0)
 
 
@@ -375,32 +382,36 @@ def _write_docx(doc: _Document, path: Path) -> Path:
     header = _borderless_table(document, rows=2, widths=_HEADER_CM)
     left, right = header.cell(0, 0), header.cell(0, 1)
     if doc.upper_body:
-        _para(left, doc.upper_body, size=13)
-    _para(left, doc.issuer, size=13, bold=True)
+        _para(left, doc.upper_body, size=12)
+    for issuer_line in doc.issuer:
+        _para(left, issuer_line, size=13, bold=True)
     _rule(left, width=2.0, column=_HEADER_CM[0])
-    _para(right, doc.motto[0], size=13, bold=True)
-    _para(right, doc.motto[1], size=14, bold=True)
-    _rule(right, width=6.0, column=_HEADER_CM[1])
+    # Decree 30/2020, Appendix I §II.1: the national name in 12-13 pt capitals, the motto in 13-14 pt.
+    _para(right, doc.motto[0], size=12, bold=True)
+    _para(right, doc.motto[1], size=13, bold=True)
+    _rule(right, width=5.6, column=_HEADER_CM[1])
     _para(header.cell(1, 0), doc.number, size=13)
     _para(header.cell(1, 1), doc.place_date, size=14, italic=True)
 
     _para(document, "", size=8)
-    _para(document, doc.title, bold=True, space_after=0)
+    _para(document, doc.title, bold=True, space_after=0 if doc.subtitle else 6)
     if doc.subtitle:
         _para(document, doc.subtitle, bold=True)
     if doc.addressee:
         _para(document, doc.addressee, space_after=12)
     for line in doc.body:
-        paragraph = _para(document, "", align=WD_ALIGN_PARAGRAPH.JUSTIFY, space_after=6)
-        paragraph.paragraph_format.first_line_indent = Cm(1.0 if line.item else 1.27)
-        if line.item:
-            paragraph.paragraph_format.left_indent = Cm(1.0)
+        # Prose is justified; a "label: value" line is not, or a long label would stretch it.
+        align = WD_ALIGN_PARAGRAPH.LEFT if line.label or line.item else WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph = _para(document, "", align=align, space_after=6)
+        indent = paragraph.paragraph_format
+        indent.left_indent, indent.first_line_indent = (Cm(1.27), Cm(0)) if line.item else (Cm(0), Cm(1.27))
         if line.label:
             _run(paragraph, f"{line.label}: ")
-            _run(paragraph, line.text, bold=True)
+            _run(paragraph, line.text, bold=line.strong)
         else:
             _run(paragraph, line.text)
 
+    _para(document, "", size=8)
     signatures = _borderless_table(document, rows=1, widths=_SIGNATURE_CM)
     cells = list(signatures.rows[0].cells)
     if doc.recipients:
@@ -449,7 +460,7 @@ def _borderless_table(document: Any, *, rows: int, widths: tuple[float, float]) 
         element.set(qn("w:val"), "nil")
         borders.append(element)
     # OOXML fixes the order of a tblPr's children; Word refuses a file that breaks it.
-    table._tbl.tblPr.insert_element_before(borders, *_AFTER_TBL_BORDERS)
+    table._tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
     for index, width in enumerate(widths):
         table.columns[index].width = Cm(width)
         for cell in table.columns[index].cells:
@@ -463,10 +474,11 @@ def _para(container: Any, text: str, *, size: int = 14, bold: bool = False, ital
     from docx.shared import Pt
 
     # A new table cell holds one empty paragraph: the first text goes there (every cell needs a paragraph).
-    first = container.paragraphs[0] if hasattr(container, "vertical_alignment") else None
-    fresh = first is not None and len(container.paragraphs) == 1 and not first.runs
-    fresh = fresh and first.alignment is None
-    paragraph = first if fresh else container.add_paragraph()
+    in_cell = list(container.paragraphs) if hasattr(container, "vertical_alignment") else []
+    if len(in_cell) == 1 and not in_cell[0].runs and in_cell[0].alignment is None:
+        paragraph = in_cell[0]
+    else:
+        paragraph = container.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if align is None else align
     paragraph.paragraph_format.space_after = Pt(space_after)
     if text:
@@ -490,14 +502,14 @@ def _rule(cell: Any, *, width: float, column: float) -> None:
     from docx.shared import Cm, Pt
 
     paragraph = cell.add_paragraph()
-    margin = Cm(max(column - width, 0) / 2)
-    fmt = paragraph.paragraph_format
-    fmt.left_indent = fmt.right_indent = margin
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(4)
-    fmt.space_after = Pt(4)
     borders = OxmlElement("w:pBdr")
     top = OxmlElement("w:top")
     for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "auto")):
         top.set(qn(key), value)
     borders.append(top)
-    paragraph._p.get_or_add_pPr().insert_element_before(borders, *_AFTER_P_BORDER)
+    # The border goes in first: python-docx then places spacing and indents after it, as OOXML requires.
+    paragraph._p.get_or_add_pPr().append(borders)
+    fmt = paragraph.paragraph_format
+    fmt.left_indent = fmt.right_indent = Cm(max(column - width, 0) / 2)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(4)
+    fmt.space_before, fmt.space_after = Pt(3), Pt(4)

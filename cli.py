@@ -865,7 +865,13 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Output file.")]
 def _office_info(ledger: Ledger, office: Any) -> Any:
     from onestop.forms import OfficeInfo
 
-    return OfficeInfo(code=office.code, name=office.name, place=ledger.settings.office.place or office.name)
+    import re
+
+    # "UBND thị trấn Bút Sơn" → "Bút Sơn": the place name before the date of a letter (Decree 30/2020).
+    place = ledger.settings.office.place or re.sub(
+        r"^(UBND|Ủy ban nhân dân)\s+(xã|phường|thị trấn|đặc khu)\s+", "", office.name, flags=re.IGNORECASE
+    )
+    return OfficeInfo(code=office.code, name=office.name, place=place)
 
 
 def _emit_document(text: str, write_docx: Callable[[Path], Path], fmt: str, out: Path | None, stem: str) -> None:

@@ -130,7 +130,12 @@ def now_in(tz: Any) -> dt.datetime:
 
 
 def parse_instant(value: str, tz: Any) -> dt.datetime:
-    """ISO 8601 (``2023-03-06 09:00``, with or without offset) or ``06/03/2023 09:00``; no offset = office time."""
+    """ISO 8601 (``2023-03-06 09:00``, with or without offset) or ``06/03/2023 09:00``; no offset = office time.
+
+    Year-first text is read year-first (``2023/3/8``); otherwise day-first, as Vietnamese dates are written.
+    """
+    import re
+
     from onestop.errors import InputError
 
     text = value.strip()
@@ -140,9 +145,13 @@ def parse_instant(value: str, tz: Any) -> dt.datetime:
         from dateutil import parser
 
         try:
-            parsed = parser.parse(text, dayfirst=True)
+            parsed = parser.parse(text, dayfirst=not re.match(r"\d{4}\D", text))
         except (ValueError, OverflowError) as error:
             raise InputError("input.datetime", value=value) from error
+    try:
+        parsed.utcoffset()  # an offset beyond ±24 h is only noticed when used
+    except ValueError as error:
+        raise InputError("input.datetime", value=value) from error
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 

@@ -10,11 +10,13 @@ suspension (clock pauses); transfer (inter-linked, Art. 18); rejected after appr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from onestop.errors import TransitionError
+from onestop.errors import InputError, TransitionError
+from sla.calendar import CalendarRangeError
 from sla.classify import Outcome, classify_completion
 from sla.clock import Clock, ClockState, Tick, advance, start_clock
 from sla.deadline import Deadlines, Rule
@@ -115,7 +117,20 @@ class State:
 
 
 def receive(engine: Deadlines, rule: Rule, at: dt.datetime) -> State:
-    return State(Status.RECEIVED, start_clock(engine, rule, at), at, at)
+    with _within_calendar(engine, at):
+        return State(Status.RECEIVED, start_clock(engine, rule, at), at, at)
+
+
+@contextmanager
+def _within_calendar(engine: Deadlines, at: dt.datetime) -> Iterator[None]:
+    """A date the office calendar does not cover is the user's input error, not a crash."""
+    try:
+        yield
+    except CalendarRangeError as error:
+        spec = engine.calendar.spec
+        raise InputError(
+            "input.out_of_range", value=engine.local(at).date(), first=spec.first_year, last=spec.last_year
+        ) from error
 
 
 def apply_action(
@@ -129,6 +144,20 @@ def apply_action(
     new_due_at: dt.datetime | None = None,
 ) -> tuple[State, str]:
     """The state after ``action`` at ``at``, and the event kind to append; refused with ``TransitionError``."""
+    with _within_calendar(engine, at):
+        return _apply(engine, rule, state, action, at, return_via=return_via, new_due_at=new_due_at)
+
+
+def _apply(
+    engine: Deadlines,
+    rule: Rule,
+    state: State,
+    action: str,
+    at: dt.datetime,
+    *,
+    return_via: str | None,
+    new_due_at: dt.datetime | None,
+) -> tuple[State, str]:
     if action == "resume":
         if state.status not in RESUME:
             raise TransitionError("transition.refused", action="resume", status=state.status.value)

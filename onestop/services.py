@@ -82,8 +82,13 @@ def get_procedure(session: Session, code: str) -> Procedure:
     return procedure
 
 
-def get_dossier(session: Session, code: str) -> Dossier:
-    dossier = session.exec(select(Dossier).where(Dossier.code == code.strip())).first()
+def get_dossier(session: Session, code: str, *, lock: bool = False) -> Dossier:
+    """The dossier by code; ``lock`` holds its row until commit (PostgreSQL; SQLite's write lock already does)
+    so that two desks acting on one dossier at once are serialised rather than both recorded."""
+    query = select(Dossier).where(Dossier.code == code.strip())
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    dossier = session.exec(query).first()
     if dossier is None:
         raise NotFoundError("notfound.dossier", code=code)
     return dossier
@@ -161,7 +166,7 @@ def act_on_dossier(
     withdraw. The state comes from replaying the dossier's events, then the new event is appended."""
     if action == "return" and return_via is not None and return_via not in lifecycle.RETURN_ROUTES:
         raise InputError("input.return_via", value=return_via)
-    dossier = get_dossier(session, code)
+    dossier = get_dossier(session, code, lock=True)
     check_instant(at, now=now, previous=dossier.last_event_at)
     note = clean(note, name="note") or ""
     state = current_state(session, ledger, dossier)

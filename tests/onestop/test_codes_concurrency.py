@@ -1,8 +1,8 @@
 """Several desks at the same moment: dossier codes stay unique and gapless, transitions stay serial.
 
-DOMAIN.md section 10 (Circular 01/2018/TT-VPCP Art. 19): ``{office_code}-{YYMMDD}-{NNNN}``, a sequence that starts
-at 0001 each day for each office, unique and never reused, even when desks receive at the same moment. Run on a
-real SQLite file and on a real PostgreSQL 15 database.
+DOMAIN.md section 10 (Circular 01/2018/TT-VPCP Art. 19): ``{office_code}-{YYMMDD}-{NNNN}``, a sequence that
+starts at 0001 each day for each office, unique and never reused, even when desks receive at the same moment.
+Run on a real SQLite file and on a real PostgreSQL 15 database.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -23,36 +22,20 @@ from onestop.services import act_on_dossier
 from tests.helpers import (
     NOW,
     OFFICE_CODE,
+    PER_DESK,
+    WORKER_TIMEOUT_S,
     act,
     at,
     events,
     init_ledger_at,
     open_ledger,
     receive,
+    receive_at_one_desk,
     sqlite_url,
 )
 
 DESKS = 4
-PER_DESK = 200
 SAME_MOMENT = "2023-03-06 09:00"
-WORKER_TIMEOUT_S = 90
-
-
-def receive_at_one_desk(url: str, desk: int, start: Any, results: Any) -> None:
-    """A desk in its own process: ready everything, wait for the others, then receive one dossier per
-    transaction as fast as it can; report its codes in the order it got them (or the error that stopped it)."""
-    try:
-        ledger = open_ledger(url)
-        ledger.deadlines  # noqa: B018  (build the calendar before the start, not during the race)
-        when = at(SAME_MOMENT)
-        codes: list[str] = []
-        start.wait(timeout=WORKER_TIMEOUT_S)
-        for n in range(PER_DESK):
-            codes.append(receive(ledger, received_at=when, channel="direct", applicant=f"Người nộp {desk}-{n}").code)
-        ledger.engine.dispose()
-        results.put((desk, codes, None))
-    except BaseException as error:  # report it: an exception in a child would otherwise be lost
-        results.put((desk, [], f"{type(error).__name__}: {error}"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -66,7 +49,7 @@ def test_four_desks_receiving_at_the_same_moment_get_800_distinct_codes_in_gaple
     ctx = mp.get_context("spawn")
     start = ctx.Barrier(DESKS)
     results = ctx.Queue()
-    desks = [ctx.Process(target=receive_at_one_desk, args=(url, d, start, results)) for d in range(DESKS)]
+    desks = [ctx.Process(target=receive_at_one_desk, args=(url, d, SAME_MOMENT, start, results)) for d in range(DESKS)]
     for process in desks:
         process.start()
     reports = [results.get(timeout=WORKER_TIMEOUT_S) for _ in desks]
@@ -102,8 +85,9 @@ def test_the_next_day_starts_again_at_0001_after_a_busy_day(url: str) -> None:
 
 
 def test_two_desks_acting_on_one_dossier_at_once_cannot_both_succeed(url: str) -> None:
-    """Desk A resolves and desk B withdraws the same dossier at the same moment: the second to commit must see
-    the first's result and be refused, or the log would hold an impossible history (resolved, then withdrawn)."""
+    """Desk A resolves and desk B withdraws the same dossier at the same moment: the second to commit
+    must see the first's result and be refused, or the log would hold an impossible history (resolved,
+    then withdrawn)."""
     ledger = open_ledger(url)
     code = receive(ledger, received_at=at(SAME_MOMENT)).code
     a_wrote = threading.Event()

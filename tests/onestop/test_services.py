@@ -38,9 +38,11 @@ from tests.helpers import (
 )
 
 CHANNELS = ("direct", "postal", "level3", "level4")
-ACTIONS = ("supplement", "resume", "suspend", "transfer", "transfer_back", "resolve", "return", "reject", "withdraw")
+ACTIONS = (
+    "supplement", "resume", "suspend", "transfer", "transfer_back", "resolve", "return", "reject", "withdraw",
+)  # fmt: skip
 MONDAY_9 = at("2023-03-06 09:00")  # DOMAIN 6: received Mon 2023-03-06 09:00 on a 5-working-day procedure
-FIRST_DUE = at("2023-03-13 17:00")  # the 5th working day after the receipt day (Civil Code Art. 147), at close
+FIRST_DUE = at("2023-03-13 17:00")  # close of the 5th working day after receipt day (Civil Code Art. 147)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,7 @@ def assert_refused(ledger: Ledger, code: str, action: str, error: type[Exception
     return caught.value
 
 
-# --- receipt --------------------------------------------------------------------------------------------------
+# --- receipt ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_a_dossier_is_received_by_each_channel_with_its_code_due_time_and_first_event(
     ledger: Ledger, channel: str
@@ -83,7 +85,12 @@ def test_a_dossier_is_received_by_each_channel_with_its_code_due_time_and_first_
     assert stored.due_at == FIRST_DUE
     assert stored.appointment_at == FIRST_DUE
     [event] = events(ledger, received.code)
-    assert (event.kind, event.occurred_at, event.recorded_at, event.note) == ("received", MONDAY_9, NOW, channel)
+    assert (event.kind, event.occurred_at, event.recorded_at, event.note) == (
+        "received",
+        MONDAY_9,
+        NOW,
+        channel,
+    )
 
 
 def test_an_online_dossier_filed_on_a_sunday_night_counts_from_the_monday_opening(ledger: Ledger) -> None:
@@ -101,7 +108,7 @@ def test_a_same_day_dossier_received_after_the_cutoff_is_due_the_next_working_da
     assert received.due_at == at("2023-03-07 17:00")
 
 
-# --- the clock through the lifecycle --------------------------------------------------------------------------
+# --- the clock through the lifecycle ------------------------------------------------------------------------
 def test_the_domain_supplement_example_restarts_the_clock_from_zero_once_the_dossier_is_complete(
     ledger: Ledger,
 ) -> None:
@@ -117,10 +124,16 @@ def test_the_domain_supplement_example_restarts_the_clock_from_zero_once_the_dos
     assert resumed.counted_from == at("2023-03-14 09:00")
     assert resumed.due_at == at("2023-03-21 17:00")
     assert resumed.waiting_since is None
-    assert [e.kind for e in events(ledger, code)] == ["received", "supplement_requested", "supplement_received"]
+    assert [e.kind for e in events(ledger, code)] == [
+        "received",
+        "supplement_requested",
+        "supplement_received",
+    ]
 
 
-def test_a_suspension_pauses_the_clock_and_resuming_adds_the_office_time_that_was_left(ledger: Ledger) -> None:
+def test_a_suspension_pauses_the_clock_and_resuming_adds_the_office_time_that_was_left(
+    ledger: Ledger,
+) -> None:
     # Paused Wed 10:00 with 29 office hours left before Mon 03-13 17:00; resumed Fri 14:00: 3 h that Friday,
     # 8 h each on Mon, Tue, Wed, and the last 2 h on Thursday morning.
     code = receive(ledger, received_at=MONDAY_9).code
@@ -181,7 +194,11 @@ def test_returning_by_post_records_the_route_and_keeps_the_completion(ledger: Le
 
     returned = act(ledger, code, "return", when=at("2023-03-10 08:00"), return_via="postal")
 
-    assert (returned.status, returned.return_via, returned.returned_at) == ("returned", "postal", at("2023-03-10 08:00"))
+    assert (returned.status, returned.return_via, returned.returned_at) == (
+        "returned",
+        "postal",
+        at("2023-03-10 08:00"),
+    )
     assert (returned.completed_at, returned.outcome) == (at("2023-03-09 10:00"), "early")
     assert events(ledger, code)[-1].note == "postal"
 
@@ -232,7 +249,7 @@ def test_the_cached_state_of_a_dossier_is_what_its_events_give(ledger: Ledger) -
     )
 
 
-# --- refusals change nothing ----------------------------------------------------------------------------------
+# --- refusals change nothing --------------------------------------------------------------------------------
 def test_a_return_before_the_result_is_ready_is_refused_and_changes_nothing(ledger: Ledger) -> None:
     code = receive(ledger, received_at=MONDAY_9).code
 
@@ -338,14 +355,22 @@ def test_a_failed_receipt_gives_its_number_back_so_the_sequence_has_no_gap(ledge
         pass
 
     with pytest.raises(Abandoned), session_scope(ledger.engine, write=True) as session:
-        receive_dossier(session, ledger, office=ledger.office(session), procedure_code=FIVE_DAYS, channel="direct",
-                        applicant=Applicant("Phạm Văn Cường"), at=MONDAY_9, now=NOW)
+        receive_dossier(
+            session,
+            ledger,
+            office=ledger.office(session),
+            procedure_code=FIVE_DAYS,
+            channel="direct",
+            applicant=Applicant("Phạm Văn Cường"),
+            at=MONDAY_9,
+            now=NOW,
+        )
         raise Abandoned
 
     assert receive(ledger, received_at=MONDAY_9).code == f"{OFFICE_CODE}-230306-0001"
 
 
-# --- the event log --------------------------------------------------------------------------------------------
+# --- the event log ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "statement", ["UPDATE event SET note = 'sửa lén', occurred_at = recorded_at", "DELETE FROM event"]
 )
@@ -380,7 +405,7 @@ def test_the_events_are_kept_in_order_with_what_the_officer_stated_and_when_it_w
     assert all(e.recorded_at == NOW and e.occurred_at.tzinfo is not None for e in history)
 
 
-# --- search ---------------------------------------------------------------------------------------------------
+# --- search -------------------------------------------------------------------------------------------------
 def _search(ledger: Ledger, text: str) -> list[str]:
     with session_scope(ledger.engine) as session:
         return [d.applicant for d, _ in list_dossiers(session, search=text)]
@@ -412,7 +437,8 @@ def test_an_applicant_typed_in_decomposed_form_is_stored_composed_and_found(ledg
 
 
 def test_searching_by_procedure_name_finds_its_dossiers(ledger: Ledger) -> None:
-    receive(ledger, received_at=MONDAY_9, procedure=FIVE_DAYS, applicant="Nguyễn Văn An")  # Đăng ký lại khai sinh
+    # FIVE_DAYS is "Đăng ký lại khai sinh".
+    receive(ledger, received_at=MONDAY_9, procedure=FIVE_DAYS, applicant="Nguyễn Văn An")
     receive(ledger, received_at=MONDAY_9, procedure=THREE_DAYS, applicant="Trần Thị Bình")
 
     assert _search(ledger, "dang ky lai khai sinh") == ["Nguyễn Văn An"]
@@ -426,7 +452,7 @@ def test_searching_by_part_of_the_code_ignores_case(ledger: Ledger, query: str) 
     assert _search(ledger, query) == ["Trần Thị Bình"]
 
 
-# --- codes ----------------------------------------------------------------------------------------------------
+# --- codes --------------------------------------------------------------------------------------------------
 def test_codes_are_office_date_and_a_daily_sequence_starting_at_0001(ledger: Ledger) -> None:
     received = [
         receive(ledger, received_at=at("2023-03-06 09:00")),

@@ -42,9 +42,16 @@ def list_dossiers(
 
 
 def late_recorded_events(session: Session, *, limit: int = 1000) -> list[tuple[Event, str]]:
-    """Events whose recording came more than an hour after the stated occurrence (possible back-dating)."""
+    """Events whose recording came more than an hour after the stated occurrence (possible back-dating).
+
+    SQL keeps only events recorded after they occurred (the interval arithmetic differs between SQLite and
+    PostgreSQL, so the hour is checked here, streaming)."""
     rows = session.exec(
-        select(Event, Dossier.code).join(Dossier, col(Dossier.id) == col(Event.dossier_id)).order_by(col(Event.id))
+        select(Event, Dossier.code)
+        .join(Dossier, col(Dossier.id) == col(Event.dossier_id))
+        .where(col(Event.recorded_at) > col(Event.occurred_at))
+        .order_by(col(Event.id))
+        .execution_options(yield_per=2000)
     )
     out: list[tuple[Event, str]] = []
     for event, code in rows:

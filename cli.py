@@ -59,7 +59,7 @@ def _global_options(
 
 
 # --- plumbing --------------------------------------------------------------------------------------------------
-def _t(key: str, **params: Any) -> str:
+def _t(key: str, /, **params: Any) -> str:
     from onestop.i18n import t
 
     return t(key, G.lang, **params)
@@ -221,6 +221,8 @@ def deadline(
     from zoneinfo import ZoneInfo
 
     at = parse_instant(received_at, ZoneInfo(spec.timezone))
+    if not 1990 <= at.year <= 2100:  # the holiday rules are only known for modern Vietnam
+        raise InputError("input.out_of_range", value=at.date(), first=1990, last=2100)
     spec = with_years(spec, at)
     engine = deadlines_for(spec, lang=G.lang)
     try:

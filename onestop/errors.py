@@ -10,7 +10,7 @@ class OnestopError(Exception):
 
     exit_code = 1
 
-    def __init__(self, key: str, **params: Any) -> None:
+    def __init__(self, key: str, /, **params: Any) -> None:
         super().__init__(key)
         self.key = key
         self.params = params

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,22 @@ from onestop.reports import OUTCOMES, BookEntry, PeriodReport, Scope, Tally, Tra
 from sla.periods import Period
 
 LAYOUTS = ("summary", "appendix-01b", "bieu-06", "tracking-book")
+BOOK_COLUMNS = (
+    "stt",
+    "code",
+    "procedure",
+    "applicant",
+    "contact",
+    "received",
+    "appointment",
+    "returned",
+    "route",
+)
 FORMATS = ("table", "json", "csv", "xlsx", "md")
 
 Value = str | int | None
 Document = PeriodReport | TrackingBook
+PAPERSIZE_A4 = "9"  # openpyxl / OOXML paper size code
 
 
 @dataclass(frozen=True)
@@ -69,14 +81,14 @@ def _day(day: dt.date) -> str:
 
 def _subtitle(period: Period, scope: Scope, lang: str) -> str:
     office = scope.name or t("report.all_offices", lang, n=scope.offices)
-    return t(
-        "report.subtitle",
-        lang,
-        office=office,
-        label=period.label,
-        start=_day(period.start),
-        end=_day(period.end),
-    )
+    start, end = _day(period.start), _day(period.end)
+    return t("report.subtitle", lang, office=office, label=period.label, start=start, end=end)
+
+
+def _sheet(doc: Document, layout: str, lang: str, header: list[list[str]], rows: Iterable[Row],
+           widths: list[int], numeric: list[bool]) -> Sheet:  # fmt: skip
+    title, subtitle = t(f"report.title.{layout}", lang), _subtitle(doc.period, doc.scope, lang)
+    return Sheet(layout, title, subtitle, header, rows, widths, numeric)
 
 
 # --- layouts ------------------------------------------------------------------------------------------------
@@ -96,10 +108,8 @@ def summary_sheet(report: PeriodReport, *, lang: str) -> Sheet:
 
     rows = [row("report.received", total.received_total, True)]
     rows += [row(f"channel.{c}", total.received[c]) for c in CHANNELS]
-    rows += [
-        row("report.carried_over", total.carried_over, True),
-        row("report.resolved", total.resolved_total, True),
-    ]
+    rows += [row("report.carried_over", total.carried_over, True)]
+    rows += [row("report.resolved", total.resolved_total, True)]
     rows += [row(f"outcome.{o}", outcomes[o]) for o in OUTCOMES]
     rows += [row("report.pending", total.pending_total, True)]
     rows += [row(f"report.{s}", total.pending[s]) for s in ("not_due", "overdue", "waiting")]
@@ -107,49 +117,20 @@ def summary_sheet(report: PeriodReport, *, lang: str) -> Sheet:
     rows += [row(f"channel.{c}", total.not_late(c)) for c in CHANNELS]
     rows += [row("report.late_by_field", outcomes["late"], True)]
     rows += [Row((f"  {labels.get(f, f)}", n)) for f, n in late.items()]
-    rows += [
-        row(k, v, True)
-        for k, v in (
-            ("report.withdrawn", total.withdrawn),
-            ("report.apologies", report.apologies),
-            ("report.published", total.published),
-        )
-    ]
+    rows += [row("report.withdrawn", total.withdrawn, True), row("report.apologies", report.apologies, True)]
+    rows += [row("report.published", total.published, True)]
     header = [[t("report.col.indicator", lang), t("report.col.value", lang)]]
-    return Sheet(
-        "summary",
-        t("report.title.summary", lang),
-        _subtitle(report.period, report.scope, lang),
-        header,
-        rows,
-        [60, 14],
-        [False, True],
-    )
+    return _sheet(report, "summary", lang, header, rows, [60, 14], [False, True])
 
 
 def appendix_rows(report: PeriodReport) -> list[tuple[str, str, str, str | None, int | None]]:
     """(key, STT, indicator key, unit key, value) of Phụ lục 01b, section 3, as in the seed report."""
     total, cat = report.total, report.catalogue
-    received = [
-        (
-            f"3.3.1.{c}",
-            "a01b.in_which" if i == 0 else "",
-            f"a01b.received.{c}",
-            "a01b.unit.dossier",
-            total.received[c],
-        )
-        for i, c in enumerate(CHANNELS)
-    ]
-    not_late = [
-        (
-            f"3.3.2.{c}",
-            "a01b.in_which" if i == 0 else "",
-            f"a01b.not_late.{c}",
-            "a01b.unit.ditto",
-            total.not_late(c),
-        )
-        for i, c in enumerate(CHANNELS)
-    ]
+    first = {c: "a01b.in_which" if i == 0 else "" for i, c in enumerate(CHANNELS)}  # "Trong đó"
+    received = [(f"3.3.1.{c}", first[c], f"a01b.received.{c}", "a01b.unit.dossier", total.received[c])
+                for c in CHANNELS]  # fmt: skip
+    not_late = [(f"3.3.2.{c}", first[c], f"a01b.not_late.{c}", "a01b.unit.ditto", total.not_late(c))
+                for c in CHANNELS]  # fmt: skip
     return [
         ("3", "3", "a01b.3", None, None),
         ("3.1", "3.1", "a01b.3.1", None, None),
@@ -169,30 +150,14 @@ def appendix_rows(report: PeriodReport) -> list[tuple[str, str, str, str | None,
 
 
 def appendix_sheet(report: PeriodReport, *, lang: str) -> Sheet:
-    rows = [
-        Row(
-            (
-                t(stt, lang) if stt.startswith("a01b.") else stt,
-                t(label, lang),
-                t(unit, lang) if unit else "",
-                value,
-                "",
-            ),
-            strong=value is None,
-        )
-        for key, stt, label, unit, value in appendix_rows(report)
-    ]
+    def row(stt: str, label: str, unit: str | None, value: int | None) -> Row:
+        number = t(stt, lang) if stt.startswith("a01b.") else stt  # "Trong đó" is a word, not a number
+        return Row((number, t(label, lang), t(unit, lang) if unit else "", value, ""), strong=value is None)
+
+    rows = [row(stt, label, unit, value) for _key, stt, label, unit, value in appendix_rows(report)]
     header = [[t(f"a01b.col.{c}", lang) for c in ("stt", "indicator", "unit", "value", "note")]]
-    title = t("report.title.appendix-01b", lang)
-    return Sheet(
-        "appendix-01b",
-        title,
-        _subtitle(report.period, report.scope, lang),
-        header,
-        rows,
-        [9, 62, 22, 12, 14],
-        [False, False, False, True, False],
-    )
+    numeric = [False, False, False, True, False]
+    return _sheet(report, "appendix-01b", lang, header, rows, [9, 62, 22, 12, 14], numeric)
 
 
 def bieu06_columns(tally: Tally) -> dict[str, dict[str, int]]:
@@ -202,13 +167,10 @@ def bieu06_columns(tally: Tally) -> dict[str, dict[str, int]]:
     online = tally.received["level3"] + tally.received["level4"]
     direct_postal = tally.received["direct"] + tally.received["postal"]
     not_due = tally.pending["not_due"] + tally.pending["waiting"]
+    received = {"total": tally.carried_over + online + direct_postal, "online": online}
+    received.update(direct_postal=direct_postal, carried_over=tally.carried_over)
     return {
-        "received": {
-            "total": tally.carried_over + online + direct_postal,
-            "online": online,
-            "direct_postal": direct_postal,
-            "carried_over": tally.carried_over,
-        },
+        "received": received,
         "resolved": {"total": tally.resolved_total, **outcomes},
         "pending": {"total": tally.pending_total, "not_due": not_due, "overdue": tally.pending["overdue"]},
     }
@@ -220,9 +182,8 @@ def _flat(columns: dict[str, dict[str, int]]) -> tuple[int, ...]:
 
 def bieu06_fields(report: PeriodReport, lang: str) -> list[tuple[str, str]]:
     labels = field_labels(lang)
-    order = [f for f in labels if f in report.by_field] + sorted(
-        f for f in report.by_field if f not in labels
-    )
+    order = [f for f in labels if f in report.by_field]
+    order += sorted(f for f in report.by_field if f not in labels)
     return [(f, labels.get(f, f)) for f in order]
 
 
@@ -242,15 +203,7 @@ def bieu06_sheet(report: PeriodReport, *, lang: str) -> Sheet:
     for group, keys in groups:
         top += [t(group, lang)] * len(keys)
         bottom += [t(f"b06.{k}", lang) for k in keys]
-    return Sheet(
-        "bieu-06",
-        t("report.title.bieu-06", lang),
-        _subtitle(report.period, report.scope, lang),
-        [top, bottom],
-        rows,
-        [6, 30, *[11] * 11],
-        [True, False, *[True] * 11],
-    )
+    return _sheet(report, "bieu-06", lang, [top, bottom], rows, [6, 30, *[11] * 11], [True, False, *[True] * 11])
 
 
 def tracking_sheet(book: TrackingBook, *, lang: str, tz: dt.tzinfo) -> Sheet:
@@ -261,45 +214,12 @@ def tracking_sheet(book: TrackingBook, *, lang: str, tz: dt.tzinfo) -> Sheet:
         for i, e in enumerate(book.entries, start=1):
             contact = ", ".join(x for x in (e.address, e.phone) if x)
             route = t(f"route.{e.return_via}", lang) if e.return_via else ""
-            yield Row(
-                (
-                    i,
-                    e.code,
-                    e.procedure,
-                    e.applicant,
-                    contact,
-                    when(e.received_at),
-                    when(e.appointment_at),
-                    when(e.returned_at),
-                    route,
-                )
-            )
+            times = (when(e.received_at), when(e.appointment_at), when(e.returned_at))
+            yield Row((i, e.code, e.procedure, e.applicant, contact, *times, route))
 
-    header = [
-        [
-            t(f"book.col.{c}", lang)
-            for c in (
-                "stt",
-                "code",
-                "procedure",
-                "applicant",
-                "contact",
-                "received",
-                "appointment",
-                "returned",
-                "route",
-            )
-        ]
-    ]
-    return Sheet(
-        "tracking-book",
-        t("report.title.tracking-book", lang),
-        _subtitle(book.period, book.scope, lang),
-        header,
-        rows(),
-        [6, 24, 40, 24, 30, 17, 17, 17, 16],
-        [True, *[False] * 8],
-    )
+    header = [[t(f"book.col.{c}", lang) for c in BOOK_COLUMNS]]
+    widths = [6, 24, 40, 24, 30, 17, 17, 17, 16]
+    return _sheet(book, "tracking-book", lang, header, rows(), widths, [True, *[False] * 8])
 
 
 # --- JSON ---------------------------------------------------------------------------------------------------
@@ -323,16 +243,8 @@ def render_json(report: PeriodReport, *, layout: str = "summary", lang: str = "v
     if layout == "appendix-01b":
         sheet_rows = appendix_sheet(report, lang=lang).rows
         keys = [key for key, *_ in appendix_rows(report)]
-        rows = [
-            {
-                "key": k,
-                "stt": r.values[0],
-                "indicator": r.values[1],
-                "unit": r.values[2],
-                "value": r.values[3],
-            }
-            for k, r in zip(keys, sheet_rows, strict=True)
-        ]
+        names = ("stt", "indicator", "unit", "value")
+        rows = [{"key": k, **dict(zip(names, r.values, strict=False))} for k, r in zip(keys, sheet_rows, strict=True)]
         return {**head, "rows": rows}
     if layout == "bieu-06":
         fields = [
@@ -359,17 +271,8 @@ def book_entry_json(entry: BookEntry, tz: dt.tzinfo) -> dict[str, Any]:
     def iso(at: dt.datetime | None) -> str | None:
         return at.astimezone(tz).isoformat() if at else None
 
-    return {
-        "code": entry.code,
-        "procedure": entry.procedure,
-        "applicant": entry.applicant,
-        "address": entry.address,
-        "phone": entry.phone,
-        "received_at": iso(entry.received_at),
-        "appointment_at": iso(entry.appointment_at),
-        "returned_at": iso(entry.returned_at),
-        "return_via": entry.return_via,
-    }
+    data = asdict(entry)
+    return {k: iso(v) if isinstance(v, dt.datetime) else v for k, v in data.items()}
 
 
 def json_chunks(doc: Document, *, layout: str, lang: str, tz: dt.tzinfo) -> Iterator[str]:
@@ -401,8 +304,16 @@ def _cell(value: Value, lang: str) -> str:
 
 
 def render_table(sheet: Sheet, *, lang: str) -> TableView:
+    """Cells as text; a two-row header names each group once, above its first column."""
+    columns = sheet.header[0]
+    if len(sheet.header) == 2:
+        top, bottom = sheet.header
+        columns = [
+            b if a == b else (f"{a}\n{b}" if i == 0 or top[i - 1] != a else f"\n{b}")
+            for i, (a, b) in enumerate(zip(top, bottom, strict=True))
+        ]
     rows = (([_cell(v, lang) for v in row.values], row.strong) for row in sheet.rows)
-    return TableView(sheet.title, sheet.subtitle, sheet.columns, sheet.numeric, rows)
+    return TableView(sheet.title, sheet.subtitle, columns, sheet.numeric, rows)
 
 
 def render_csv(sheet: Sheet) -> Iterator[str]:
@@ -452,7 +363,7 @@ def render_xlsx(sheet: Sheet, path: Path) -> None:
     for i, width in enumerate(sheet.widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     first_header, last_header = 4, 3 + len(sheet.header)
@@ -476,17 +387,12 @@ def render_xlsx(sheet: Sheet, path: Path) -> None:
     for header in sheet.header:
         ws.append([cell(h, bold=True, align="center", border=border, fill=fill) for h in header])
     for row in sheet.rows:
+        counts = {
+            "align": "right",
+            "number_format": "#,##0",
+        }  # Excel groups thousands per the reader's locale
         ws.append(
-            [
-                cell(
-                    v,
-                    bold=row.strong,
-                    align="right" if isinstance(v, int) else "left",
-                    border=border,
-                    number_format="#,##0" if isinstance(v, int) else "General",
-                )
-                for v in row.values
-            ]
+            [cell(v, bold=row.strong, border=border, **(counts if isinstance(v, int) else {})) for v in row.values]
         )
     for r in (1, 2):
         ws.merged_cells.add(f"A{r}:{get_column_letter(n)}{r}")

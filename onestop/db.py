@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from onestop.errors import StorageError
 
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_report_indexes"
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -159,4 +159,4 @@ def ensure_current(engine: Engine) -> None:
     upgrade(engine)
 
 
-KNOWN_REVISIONS = (HEAD_REVISION,)
+KNOWN_REVISIONS = ("0001_initial", HEAD_REVISION)

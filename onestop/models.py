@@ -62,8 +62,14 @@ class Procedure(SQLModel, table=True):
 class Dossier(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("office_id", "received_on", "seq", name="uq_dossier_daily_seq"),
-        Index("ix_dossier_office_received", "office_id", "received_at"),
-        Index("ix_dossier_office_completed", "office_id", "completed_at", "outcome"),
+        # Covering indexes for the report counts (migration 0002): by office, and across offices.
+        Index(
+            "ix_dossier_office_completed", "office_id", "completed_at", "outcome", "field", "channel", "published_at"
+        ),
+        Index("ix_dossier_office_received", "office_id", "received_at", "field", "channel"),
+        Index("ix_dossier_completed", "completed_at", "outcome", "field", "channel", "published_at", "office_id"),
+        Index("ix_dossier_received", "received_at", "field", "channel", "office_id"),
+        Index("ix_dossier_withdrawn", "withdrawn_at", "field", "office_id"),
         Index("ix_dossier_open_due", "is_open", "due_at"),
     )
 

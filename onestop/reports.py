@@ -4,9 +4,9 @@
 - Circular 01/2018/TT-VPCP Art. 13: early / on time / late, cached on the dossier (``outcome``) at completion.
 - Circular 01/2020/TT-VPCP, Biểu 06/VPCP/KSTT: received, resolved and pending by field.
 
-One pass over the dossiers alive at some point of the period, grouped in SQL (never loaded into Python),
-gives every count by field and channel; apologies and the catalogue are two more small aggregates. Rendering
-lives in ``onestop.render``.
+Grouped SQL aggregates, each over one covering index range (never loading dossiers into Python), give every
+count by field and channel; apologies and the catalogue are two more small aggregates. Rendering lives in
+``onestop.render``.
 """
 
 from __future__ import annotations
@@ -154,12 +154,16 @@ def period_report(session: Session, *, period: Period, tz: dt.tzinfo, scope: Sco
 def count_dossiers(
     session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None
 ) -> dict[str, Tally]:
-    """Every dossier count of DOMAIN 9 by field and channel, in one grouped pass.
+    """Every dossier count of DOMAIN 9 by field and channel, each from its own index range.
 
-    The rows read are those alive at some point of ``[start_at, end_at)``: received before its end and neither
-    completed nor withdrawn before its start. Conditional sums say what each row is for the period: received
-    in it or carried over into it, resolved in it (and how), withdrawn in it, pending at its end (and how).
-    Grouping by two columns only keeps the database's sort small: it is most of the cost on SQLite.
+    - received in the period, by channel: a range of ``received_at`` (covering index);
+    - resolved in the period, by channel and outcome, and how many of those were published: a range of
+      ``completed_at`` (covering index);
+    - withdrawn in the period: a range of ``withdrawn_at``;
+    - carried over (alive at the start) and pending (alive at the end): a dossier alive at instant T was
+      received before T and neither completed nor withdrawn before T, so it is completed at or after T or not
+      at all: two small sets (a ``completed_at`` range from T, and ``completed_at IS NULL``) instead of every
+      dossier ever received.
 
     Pending at the end (DOMAIN 7): waiting for a supplement is exact (``waiting_at``); otherwise overdue when
     the cached ``due_at`` is before the end, else not due. ``due_at`` is the current statutory due, so two
@@ -167,44 +171,53 @@ def count_dossiers(
     its suspension began after the end while it was overdue; and one whose suspension spanned the end is
     judged by the due time its resume gave.
     """
-    d = Dossier
-    completed_at, withdrawn_at = col(d.completed_at), col(d.withdrawn_at)
-    done = or_(completed_at < end_at, withdrawn_at < end_at)  # NULL (neither) counts as false below
-    waiting = waiting_at(end_at)
-    sums = [
-        _flag(col(d.received_at) >= start_at),
-        _flag(col(d.received_at) < start_at),
-        *(_flag(and_(completed_at < end_at, col(d.outcome) == outcome)) for outcome in OUTCOMES),
-        _flag(withdrawn_at < end_at),
-        _flag(and_(completed_at < end_at, col(d.published_at).is_not(None))),
-        case((done, 0), (waiting, 1), else_=0),
-        case((done, 0), (waiting, 0), (col(d.due_at) < end_at, 1), else_=0),
-        case((done, 0), else_=1),
+    d, by_field = Dossier, {}
+    office = _office(col(d.office_id), office_id)
+
+    def tally(fld: str) -> Tally:
+        return by_field.setdefault(fld, Tally())
+
+    in_period = (col(d.received_at) >= start_at, col(d.received_at) < end_at)
+    for fld, channel, n in session.execute(
+        select(col(d.field), col(d.channel), func.count()).where(*in_period, *office).group_by(d.field, d.channel)
+    ):
+        tally(fld).received[channel] += int(n)
+    completed = (col(d.completed_at) >= start_at, col(d.completed_at) < end_at)
+    published = func.sum(_flag(col(d.published_at).is_not(None)))
+    for fld, channel, outcome, n, shown in session.execute(
+        select(col(d.field), col(d.channel), col(d.outcome), func.count(), published)
+        .where(*completed, *office)
+        .group_by(d.field, d.channel, d.outcome)
+    ):
+        tally(fld).resolved[channel][outcome] += int(n)
+        tally(fld).published += int(shown or 0)
+    withdrawn = (col(d.withdrawn_at) >= start_at, col(d.withdrawn_at) < end_at)
+    for fld, n in session.execute(select(col(d.field), func.count()).where(*withdrawn, *office).group_by(d.field)):
+        tally(fld).withdrawn += int(n)
+    for fld, n in _alive_at(session, start_at, [func.count()], office):
+        tally(fld).carried_over += int(n)
+    standing = [
+        func.sum(_flag(waiting_at(end_at))),
+        func.sum(case((waiting_at(end_at), 0), (col(d.due_at) < end_at, 1), else_=0)),
+        func.count(),
     ]
-    query = (
-        select(col(d.field), col(d.channel), *(func.sum(s) for s in sums))
-        .where(
-            col(d.received_at) < end_at,
-            or_(completed_at.is_(None), completed_at >= start_at),
-            or_(withdrawn_at.is_(None), withdrawn_at >= start_at),
-            *_office(col(d.office_id), office_id),
-        )
-        .group_by(col(d.field), col(d.channel))
-    )
-    by_field: dict[str, Tally] = {}
-    for fld, channel, *counts in session.execute(query):
-        received, carried, early, on_time, late, withdrawn, published, waits, overdue, pending = map(int, counts)
-        tally = by_field.setdefault(fld, Tally())
-        tally.received[channel] += received
-        tally.carried_over += carried
-        for outcome, n in zip(OUTCOMES, (early, on_time, late), strict=True):
-            tally.resolved[channel][outcome] += n
-        tally.withdrawn += withdrawn
-        tally.published += published
-        tally.pending["waiting"] += waits
-        tally.pending["overdue"] += overdue
-        tally.pending["not_due"] += pending - waits - overdue
+    for fld, waits, overdue, pending in _alive_at(session, end_at, standing, office):
+        tally(fld).pending["waiting"] += int(waits or 0)
+        tally(fld).pending["overdue"] += int(overdue or 0)
+        tally(fld).pending["not_due"] += int(pending) - int(waits or 0) - int(overdue or 0)
     return dict(sorted(by_field.items()))
+
+
+def _alive_at(
+    session: Session, at: dt.datetime, columns: list[Any], office: list[ColumnElement[bool]]
+) -> Iterator[tuple[Any, ...]]:
+    """Per field, ``columns`` over the dossiers received before ``at`` and neither completed nor withdrawn
+    before it: those completed at or after ``at``, then those not completed at all."""
+    d = Dossier
+    alive = (col(d.received_at) < at, or_(col(d.withdrawn_at).is_(None), col(d.withdrawn_at) >= at), *office)
+    for completion in (col(d.completed_at) >= at, col(d.completed_at).is_(None)):
+        query = select(col(d.field), *columns).where(completion, *alive).group_by(d.field)
+        yield from session.execute(query)
 
 
 def waiting_at(end_at: dt.datetime) -> ColumnElement[bool]:

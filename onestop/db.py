@@ -124,8 +124,8 @@ def is_initialised(engine: Engine) -> bool:
     return current_revision(engine) is not None
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every Alembic migration up to the head (a database from an older version is upgraded)."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Apply Alembic migrations up (or down) to ``revision``: an older database is upgraded, never rebuilt."""
     from alembic import command  # lazy: only init and upgrades pay for Alembic
     from alembic.config import Config
 
@@ -133,20 +133,20 @@ def upgrade(engine: Engine) -> None:
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        if revision == "base":
+            command.downgrade(config, "base")
+            conn.exec_driver_sql("DROP TABLE IF EXISTS apscheduler_jobs")
+        else:
+            command.upgrade(config, revision)
+
+
+def upgrade(engine: Engine) -> None:
+    migrate(engine, "head")
 
 
 def downgrade_to_base(engine: Engine) -> None:
     """Remove every table of the ledger (the demo's rebuild on PostgreSQL)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "base")
-        conn.exec_driver_sql("DROP TABLE IF EXISTS apscheduler_jobs")
+    migrate(engine, "base")
 
 
 def ensure_current(engine: Engine) -> None:

@@ -5,28 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from onestop.catalogue import install_catalogue
 from onestop.db import HEAD_REVISION, current_revision, ensure_current, open_engine, session_scope
+from onestop.db import migrate as migrate_engine
 from onestop.errors import StorageError
 from onestop.models import Office
 from tests.helpers import at, cli_json, open_ledger, receive, run_cli
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "onestop" / "migrations"
-
 
 def migrate(url: str, revision: str) -> None:
-    engine = open_engine(url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    migrate_engine(open_engine(url), revision)
 
 
 def test_a_ledger_of_the_first_version_is_upgraded_at_start_and_keeps_its_dossiers(tmp_path: Path) -> None:

@@ -186,3 +186,11 @@ def test_two_checks_at_the_same_moment_leave_one_apology_each(ledger: Ledger) ->
     found = apologies(ledger)
     assert sorted(code for _, code in found) == sorted(late)
     assert [n for n, _ in found] == list(range(1, len(late) + 1))
+
+
+def test_a_dossier_completed_late_without_an_apology_gets_one_and_the_check_goes_on(ledger: Ledger) -> None:
+    late = receive(ledger, received_at=at("2023-03-06 09:00"), procedure=THREE_DAYS).code  # due Thu 09/03
+    act(ledger, late, "resolve", when=at("2023-03-14 10:00"))
+    overdue = receive(ledger, received_at=at("2023-03-07 09:00"), procedure=SAME_DAY).code
+    assert sorted(check(ledger, at("2023-03-15 08:00"))) == sorted([late, overdue])
+    assert check(ledger, at("2023-03-15 08:00")) == []

@@ -56,8 +56,17 @@ def collect_alerts(
     office_id: int | None,
 ) -> Alerts:
     limit = horizon(engine, as_of, due_soon_working_days)
+    d = Dossier
     query = (
-        select(Dossier, Procedure.name)
+        select(  # only what a row shows: whole ORM objects cost more than the query itself
+            col(d.code),
+            col(d.applicant),
+            col(d.field),
+            col(d.due_at),
+            col(d.extended_due_at),
+            col(d.status),
+            col(Procedure.name),
+        )
         .join(Procedure, col(Procedure.code) == col(Dossier.procedure_code))
         .where(col(Dossier.is_open).is_(True), col(Dossier.received_at) <= as_of)
         .where(or_(col(Dossier.due_at) <= limit, col(Dossier.status) == "supplement_requested"))
@@ -66,18 +75,17 @@ def collect_alerts(
     if office_id is not None:
         query = query.where(Dossier.office_id == office_id)
     alerts = Alerts(as_of=as_of, due_soon_working_days=due_soon_working_days)
-    for dossier, name in session.exec(query):
-        _place(engine, alerts, dossier, name)
+    for code, applicant, fld, due_at, extended_due_at, status, name in session.execute(query):
+        _place(engine, alerts, AlertRow(code, name, applicant, fld, due_at, extended_due_at, status=status))
     return alerts
 
 
-def _place(engine: Deadlines, alerts: Alerts, d: Dossier, name: str) -> None:
-    row = AlertRow(d.code, name, d.applicant, d.field, d.due_at, d.extended_due_at, status=d.status)
-    if d.due_at is None:
-        if d.status == "supplement_requested":
+def _place(engine: Deadlines, alerts: Alerts, row: AlertRow) -> None:
+    if row.due_at is None:
+        if row.status == "supplement_requested":
             alerts.waiting.append(row)
         return
-    as_of, due = alerts.as_of, d.due_at
+    as_of, due = alerts.as_of, row.due_at
     if as_of > due:
         days = working_days_overdue(engine, as_of=as_of, due_at=due)
         alerts.overdue.append(AlertRow(**{**row.__dict__, "overdue_working_days": days}))
@@ -85,5 +93,5 @@ def _place(engine: Deadlines, alerts: Alerts, d: Dossier, name: str) -> None:
         alerts.due_today.append(row)
     elif is_due_within(engine, as_of=as_of, due_at=due, working_days=alerts.due_soon_working_days):
         alerts.due_soon.append(row)
-    if needs_apology(engine, as_of=as_of, due_at=due, extended=d.extended_due_at is not None):
+    if needs_apology(engine, as_of=as_of, due_at=due, extended=row.extended_due_at is not None):
         alerts.apology_needed.append(row)

@@ -251,7 +251,7 @@ def _write(ledger: Ledger, office: Office, rows: list[Prepared], result: ImportR
         _assign_codes(session, office, fresh)
         ids = _insert_dossiers(session, fresh)
         session.execute(
-            insert(Event),
+            insert(Event.__table__),  # Core, not the ORM's bulk path: plain executemany
             [
                 {
                     "dossier_id": ids[p.dossier["code"]],
@@ -298,13 +298,17 @@ def _not_yet_imported(session: Session, rows: list[Prepared]) -> list[Prepared]:
 def _assign_codes(session: Session, office: Office, rows: list[Prepared]) -> None:
     """Give each row its daily sequence: the export's own number when the code is ours, else the next ones."""
     by_day: dict[dt.date, list[Prepared]] = {}
+    highest: dict[dt.date, int] = {}
     for p in rows:
         match = _OWN_CODE.match(p.dossier["code"] or "")
         if match and match["office"] == office.code and match["day"] == f"{p.dossier['received_on']:%y%m%d}":
             p.dossier["seq"] = int(match["seq"])
-            _raise_counter(session, office, p.dossier["received_on"], p.dossier["seq"])
+            day = p.dossier["received_on"]
+            highest[day] = max(highest.get(day, 0), p.dossier["seq"])
         else:
             by_day.setdefault(p.dossier["received_on"], []).append(p)
+    for day, seq in highest.items():  # one upsert per day of the batch, not one per row
+        _raise_counter(session, office, day, seq)
     for day, group in by_day.items():
         last = _take_numbers(session, office, day, len(group))
         for offset, p in enumerate(group):
@@ -336,7 +340,7 @@ def _raise_counter(session: Session, office: Office, day: dt.date, seq: int) -> 
 
 
 def _insert_dossiers(session: Session, rows: list[Prepared]) -> dict[str, int]:
-    session.execute(insert(Dossier), [p.dossier for p in rows])
+    session.execute(insert(Dossier.__table__), [p.dossier for p in rows])
     codes = [p.dossier["code"] for p in rows]
     found = session.execute(select(Dossier.code, Dossier.id).where(col(Dossier.code).in_(codes)))  # type: ignore[call-overload]
     return {code: int(id_) for code, id_ in found}

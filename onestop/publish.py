@@ -1,12 +1,14 @@
 """Public disclosure: the period's results and apologies as a static site, and a record of what was published.
 
-The office publishes on its website the results of dossier handling ("công khai kết quả giải quyết TTHC") and its
-apologies for late dossiers ("công khai xin lỗi người dân"): Decree 61/2018/NĐ-CP Art. 19.9 and Circular
-01/2018/TT-VPCP Mẫu 04; the report counts them in rows 3.4.2 (results published) and 3.5 (apologies) (DOMAIN 8, 9).
+The office publishes on its website the results of dossier handling ("công khai kết quả giải quyết TTHC")
+and its apologies for late dossiers ("công khai xin lỗi người dân"): Decree 61/2018/NĐ-CP Art. 19.9 and
+Circular 01/2018/TT-VPCP Mẫu 04; the report counts them in rows 3.4.2 (results published) and 3.5
+(apologies) of Phụ lục 01b (DOMAIN 8, 9).
 
-Privacy by construction (Decree 13/2023/NĐ-CP, personal data protection): the queries below select no ID number,
-phone, address or e-mail for output; names are masked ("Nguyễn Văn An" → "Nguyễn V. A."); an apology's free-text
-reason is redacted of the applicant's own data before it is shown. ``onestop.site.render`` draws the pages.
+Privacy by construction (Decree 13/2023/NĐ-CP, personal data protection): the queries below select no ID
+number, phone, address or e-mail for output; names are masked ("Nguyễn Văn An" → "Nguyễn V. A."); an
+apology's free-text reason is redacted of the applicant's own data before it is shown.
+``onestop.site.render`` draws the pages.
 """
 
 from __future__ import annotations
@@ -19,17 +21,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, col, select, update
+import sqlalchemy as sa
+from sqlmodel import Session, col, update
 
 from onestop.context import Ledger
 from onestop.db import session_scope
 from onestop.errors import InputError
 from onestop.models import Apology, Dossier, Procedure
 from onestop.text import mask_name, normalise
-from sla.periods import Period
+from sla.periods import Period, period_bounds
 
-COMPLETED = ("early", "on_time", "late")  # sla.classify.Outcome; DOMAIN 7: a completed dossier has one of these
-BATCH = 500  # ids per UPDATE ... WHERE id IN (...): well under SQLite's bound-parameter limit
+# sla.classify.Outcome (Circular 01/2018 Art. 13; DOMAIN 7): every completed dossier has one of these.
+COMPLETED = ("early", "on_time", "late")
+BATCH = 5000  # ids per UPDATE ... WHERE id IN (...): under SQLite's (32,766) and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True)
@@ -115,78 +119,77 @@ def publish_site(
     return PublishSummary(out_dir, period, len(results), len(apologies), files)
 
 
-def period_bounds(period: Period, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
-    """The period's first and last instants: both days are inclusive, in office-local time (Decree 09/2019
-    Art. 12). The end is the last microsecond of the last day, so no day arithmetic is needed here."""
-    return dt.datetime.combine(period.start, dt.time(), tzinfo=tz), dt.datetime.combine(
-        period.end, dt.time.max, tzinfo=tz
-    )
-
-
 def select_results(
     session: Session, *, office_id: int, start_at: dt.datetime, end_at: dt.datetime
 ) -> list[tuple[int, PublicResult]]:
-    """Dossiers completed in [start_at, end_at] (DOMAIN 9: resolved in the period), oldest completion first."""
+    """Dossiers completed in [start_at, end_at) (DOMAIN 9: resolved in the period), oldest first."""
     query = (
-        select(
-            Dossier.id,
-            Dossier.code,
-            Dossier.procedure_code,
-            Procedure.name,
-            Dossier.field,
-            Dossier.applicant,
-            Dossier.received_at,
-            Dossier.appointment_at,
-            Dossier.completed_at,
-            Dossier.outcome,
+        sa.select(
+            col(Dossier.id),
+            col(Dossier.code),
+            col(Dossier.procedure_code),
+            col(Procedure.name),
+            col(Dossier.field),
+            col(Dossier.applicant),
+            col(Dossier.received_at),
+            col(Dossier.appointment_at),
+            col(Dossier.completed_at),
+            col(Dossier.outcome),
         )
         .join(Procedure, col(Procedure.code) == col(Dossier.procedure_code))
         .where(
-            Dossier.office_id == office_id,
+            col(Dossier.office_id) == office_id,
             col(Dossier.completed_at) >= start_at,
-            col(Dossier.completed_at) <= end_at,
+            col(Dossier.completed_at) < end_at,
             col(Dossier.outcome).in_(COMPLETED),
         )
         .order_by(col(Dossier.completed_at), col(Dossier.code))
     )
     mask = lru_cache(maxsize=4096)(mask_name)
+    rows = session.connection().execute(query)  # core rows: no ORM bookkeeping for 100,000 tuples
     return [
-        (row_id, PublicResult(code, procedure_code, name, field, mask(applicant), received, appointment, done, outcome))
-        for row_id, code, procedure_code, name, field, applicant, received, appointment, done, outcome in session.exec(
-            query
-        )
-        if row_id is not None and done is not None and outcome is not None
-    ]
+        (r.id, PublicResult(r.code, r.procedure_code, r.name, r.field, mask(r.applicant), r.received_at,
+                            r.appointment_at, r.completed_at, r.outcome))
+        for r in rows
+    ]  # fmt: skip
 
 
 def select_apologies(
     session: Session, *, office_id: int, start_at: dt.datetime, end_at: dt.datetime
 ) -> list[tuple[int, PublicApology]]:
-    """Apologies issued in [start_at, end_at] (DOMAIN 9), by number. The applicant's ID number, phone and address
-    are read only to redact them from the reason."""
+    """Apologies issued in [start_at, end_at) (DOMAIN 9), by number. The applicant's ID number, phone and
+    address are read only to redact them from the reason."""
     query = (
-        select(Apology, Dossier.code, Procedure.name, Dossier.applicant, Dossier.id_number, Dossier.phone, Dossier.address)
+        sa.select(
+            col(Apology.id),
+            col(Apology.year),
+            col(Apology.number),
+            col(Apology.reason),
+            col(Apology.original_due_at),
+            col(Apology.new_due_at),
+            col(Apology.issued_at),
+            col(Dossier.code),
+            col(Procedure.name),
+            col(Dossier.applicant),
+            col(Dossier.id_number),
+            col(Dossier.phone),
+            col(Dossier.address),
+        )
         .join(Dossier, col(Dossier.id) == col(Apology.dossier_id))
         .join(Procedure, col(Procedure.code) == col(Dossier.procedure_code))
-        .where(Apology.office_id == office_id, col(Apology.issued_at) >= start_at, col(Apology.issued_at) <= end_at)
+        .where(
+            col(Apology.office_id) == office_id,
+            col(Apology.issued_at) >= start_at,
+            col(Apology.issued_at) < end_at,
+        )
         .order_by(col(Apology.year), col(Apology.number))
     )
     out = []
-    for apology, code, procedure, applicant, id_number, phone, address in session.exec(query):
-        assert apology.id is not None
-        reason = redact(apology.reason, name=applicant, secrets=(id_number, phone, address))
-        public = PublicApology(
-            apology.year,
-            apology.number,
-            code,
-            procedure,
-            mask_name(applicant),
-            apology.original_due_at,
-            apology.new_due_at,
-            reason,
-            apology.issued_at,
-        )
-        out.append((apology.id, public))
+    for r in session.connection().execute(query):
+        reason = redact(r.reason, name=r.applicant, secrets=(r.id_number, r.phone, r.address))
+        public = PublicApology(r.year, r.number, r.code, r.name, mask_name(r.applicant), r.original_due_at,
+                               r.new_due_at, reason, r.issued_at)  # fmt: skip
+        out.append((r.id, public))
     return out
 
 
@@ -195,19 +198,24 @@ _LONG_NUMBER = re.compile(r"\+?\d(?:[ .]?\d){7,}")  # 8+ digits however spaced: 
 
 
 def redact(text: str, *, name: str, secrets: Sequence[str | None] = ()) -> str:
-    """Free text made fit for publishing (Decree 13/2023): the applicant's full name becomes the masked name; their
-    ID number, phone and address, any e-mail address and any long run of digits become "***"."""
+    """Free text made fit for publishing (Decree 13/2023): the applicant's full name becomes the masked name;
+    their ID number, phone and address, any e-mail address and any long run of digits become "***"."""
     out = normalise(text)
     if normalise(name):
-        out = re.sub(re.escape(normalise(name)), mask_name(name), out, flags=re.IGNORECASE)
+        out = _whole(normalise(name)).sub(mask_name(name), out)
     for secret in secrets:
         if secret and normalise(secret):
-            out = re.sub(re.escape(normalise(secret)), "***", out, flags=re.IGNORECASE)
+            out = _whole(normalise(secret)).sub("***", out)
     return _LONG_NUMBER.sub("***", _EMAIL.sub("***", out))
 
 
+def _whole(value: str) -> re.Pattern[str]:
+    """``value`` as whole words, any case: a one-word name "An" must not turn "Ban" into "BA."."""
+    return re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE)
+
+
 def write_site(out_dir: Path, files: dict[str, str]) -> tuple[str, ...]:
-    """Each file written beside itself then renamed into place, so a visitor never sees a half-written page."""
+    """Each file is written beside itself, then renamed into place: no visitor sees a half-written page."""
     try:
         for name, content in files.items():
             path = out_dir / name
@@ -216,19 +224,22 @@ def write_site(out_dir: Path, files: dict[str, str]) -> tuple[str, ...]:
             partial.write_text(content, encoding="utf-8", newline="\n")
             os.replace(partial, path)
     except OSError as error:
-        raise InputError("input.out_dir", path=str(out_dir), detail=error.strerror or str(error)) from error
+        where = str(error.filename or out_dir)
+        raise InputError("output.file", path=where, detail=error.strerror or str(error)) from error
     return tuple(sorted(files))
 
 
-def mark_published(session: Session, *, dossier_ids: Sequence[int], apology_ids: Sequence[int], now: dt.datetime) -> None:
-    """Record the publication in batches (not row by row). A record keeps the date it was first published."""
-    for start in range(0, len(dossier_ids), BATCH):
-        chunk = dossier_ids[start : start + BATCH]
-        session.exec(
-            update(Dossier).where(col(Dossier.id).in_(chunk), col(Dossier.published_at).is_(None)).values(published_at=now)
-        )
-    for start in range(0, len(apology_ids), BATCH):
-        chunk = apology_ids[start : start + BATCH]
-        session.exec(
-            update(Apology).where(col(Apology.id).in_(chunk), col(Apology.published_at).is_(None)).values(published_at=now)
-        )
+def mark_published(
+    session: Session, *, dossier_ids: Sequence[int], apology_ids: Sequence[int], now: dt.datetime
+) -> None:
+    """Record the publication with a few UPDATE ... WHERE id IN (...) statements, never row by row. A record
+    keeps the date it was first published."""
+    conn = session.connection()
+    for table, ids in ((Dossier, dossier_ids), (Apology, apology_ids)):
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            conn.execute(
+                update(table)
+                .where(col(table.id).in_(chunk), col(table.published_at).is_(None))
+                .values(published_at=now)
+            )

@@ -21,10 +21,10 @@ def fold(text: str) -> str:
 def mask_name(name: str) -> str:
     """Family name plus initials (Decree 13/2023/NĐ-CP: no full names in public output).
 
-    "Nguyễn Văn An" → "Nguyễn V. A."; a one-word name keeps only its initial: "An" → "A.". Input is taken to NFC
-    with white space collapsed first, so decomposed (NFD) diacritics and stray spaces give the same result; words
-    without a letter or digit (a lone "-" or "(") are dropped, and an initial is the word's first letter with its
-    marks, never a punctuation sign.
+    "Nguyễn Văn An" → "Nguyễn V. A."; a one-word name keeps only its initial: "An" → "A.". Input is taken
+    to NFC with white space collapsed first, so decomposed (NFD) diacritics and stray spaces give the same
+    result; words without a letter or digit (a lone "-" or "(") are dropped, and an initial is the word's
+    first letter with its marks, never a punctuation sign.
     """
     words = [w for w in normalise(name).split() if any(c.isalnum() for c in w)]
     if not words:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,9 +19,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from onestop.context import Ledger
     from onestop.models import Dossier
-    from sqlmodel import Session
 
 app = typer.Typer(
     help="onestop: sổ theo dõi hồ sơ một cửa và thời hạn giải quyết (UBND cấp xã).",
@@ -66,7 +66,8 @@ def _t(key: str, /, **params: Any) -> str:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"{_t('error')}: {message}", err=True)
+    one_line = " ".join(message.split())  # an input with a line break must not make two lines of error
+    typer.echo(f"{_t('error')}: {one_line}", err=True)
     return typer.Exit(code)
 
 
@@ -83,9 +84,13 @@ def handles_errors(func: F) -> F:
             raise fail(_t(error.key, **error.params), error.exit_code) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except OverflowError:  # a date or number beyond what can be represented is still the user's input
+            raise fail(_t("input.out_of_range_value"), 1) from None
         except Exception as error:  # a database fault (locked, read-only, full) must still be one clear line
             from sqlalchemy import exc
 
+            if isinstance(error, exc.StatementError) and isinstance(error.orig, OverflowError | ValueError):
+                raise fail(_t("input.out_of_range_value"), 1) from None
             if isinstance(error, exc.OperationalError | exc.IntegrityError | exc.InternalError):
                 from onestop.db import storage_error
 
@@ -210,11 +215,22 @@ def deadline(
     from sla.deadline import Rule, Unit
 
     chosen = [(Unit.SAME_DAY, 0.0)] if same_day else []
-    chosen += [(u, float(v)) for u, v in ((Unit.WORKING_DAYS, working_days), (Unit.WORKING_HOURS, working_hours),
-                                         (Unit.CALENDAR_DAYS, calendar_days)) if v is not None]
+    chosen += [
+        (u, float(v))
+        for u, v in (
+            (Unit.WORKING_DAYS, working_days),
+            (Unit.WORKING_HOURS, working_hours),
+            (Unit.CALENDAR_DAYS, calendar_days),
+        )
+        if v is not None
+    ]
     if len(chosen) != 1:
         raise InputError("input.one_unit")
     unit, amount = chosen[0]
+    import math
+
+    if not math.isfinite(amount) or amount > 100_000:
+        raise InputError("input.out_of_range_value")
     if amount < 0:
         raise InputError("input.negative", value=amount)
     spec = settings().calendar
@@ -232,8 +248,15 @@ def deadline(
         raise InputError("input.out_of_range", value=at.date(), first=spec.first_year, last=spec.last_year) from error
     tz = engine.tz
     if as_json:
-        print_json({"received_at": iso(at, tz), "counted_from": iso(counted, tz), "due_at": iso(due, tz),
-                    "unit": unit.value, "amount": amount if unit is Unit.WORKING_HOURS else int(amount)})
+        print_json(
+            {
+                "received_at": iso(at, tz),
+                "counted_from": iso(counted, tz),
+                "due_at": iso(due, tz),
+                "unit": unit.value,
+                "amount": amount if unit is Unit.WORKING_HOURS else int(amount),
+            }
+        )
         return
     out = console()
     out.print(f"[bold]{_t('title.deadline')}[/bold]: {_t('unit.' + unit.value, n=_num(amount))}")
@@ -246,8 +269,10 @@ def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-_WEEKDAYS = {"vi": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"],
-             "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]}
+_WEEKDAYS = {
+    "vi": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
 
 
 def _weekday(day: dt.date) -> str:
@@ -274,19 +299,36 @@ def calendar(
     changes = engine.calendar.changes(year)
     working = len(engine.calendar.working_days_between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
     if as_json:
-        print_json({"year": year, "timezone": spec.timezone, "office_hours": engine.hours.describe(),
-                    "same_day_cutoff": spec.same_day_cutoff.strftime("%H:%M"), "working_days": working,
-                    "days": [{"date": c.on.isoformat(), "kind": c.kind, "name": c.name,
-                              "working": engine.calendar.is_working_day(c.on)} for c in changes]})
+        print_json(
+            {
+                "year": year,
+                "timezone": spec.timezone,
+                "office_hours": engine.hours.describe(),
+                "same_day_cutoff": spec.same_day_cutoff.strftime("%H:%M"),
+                "working_days": working,
+                "days": [
+                    {
+                        "date": c.on.isoformat(),
+                        "kind": c.kind,
+                        "name": c.name,
+                        "working": engine.calendar.is_working_day(c.on),
+                    }
+                    for c in changes
+                ],
+            }
+        )
         return
-    grid = table(_t("title.calendar", year=year),
-                 [_t("label.date"), _t("label.weekday"), _t("label.kind"), _t("label.name")])
+    grid = table(
+        _t("title.calendar", year=year), [_t("label.date"), _t("label.weekday"), _t("label.kind"), _t("label.name")]
+    )
     for change in changes:
         grid.add_row(change.on.strftime("%d/%m/%Y"), _weekday(change.on), _t("kind." + change.kind), change.name)
     out = console()
     out.print(grid)
-    out.print(f"{_t('label.office_hours')}: {', '.join(engine.hours.describe())}; "
-              f"{_t('label.cutoff')}: {spec.same_day_cutoff:%H:%M}; {_t('label.days')}: {working}")
+    out.print(
+        f"{_t('label.office_hours')}: {', '.join(engine.hours.describe())}; "
+        f"{_t('label.cutoff')}: {spec.same_day_cutoff:%H:%M}; {_t('label.days')}: {working}"
+    )
 
 
 # --- issue 3: the ledger and the desk --------------------------------------------------------------------------
@@ -324,8 +366,13 @@ def info(as_json: JsonOpt = False) -> None:
     path = sqlite_path(url)
     revision = current_revision(open_engine(url, create_dir=False)) if (path is None or path.exists()) else None
     config = find_config(G.config)
-    data = {"db": url, "sqlite_file": str(path) if path else None, "config": str(config) if config else None,
-            "schema_revision": revision, "lang": G.lang}
+    data = {
+        "db": url,
+        "sqlite_file": str(path) if path else None,
+        "config": str(config) if config else None,
+        "schema_revision": revision,
+        "lang": G.lang,
+    }
     if as_json:
         print_json(data)
         return
@@ -349,11 +396,18 @@ def procedures(
         print_json({"procedures": [p.model_dump(exclude={"name_key"}) for p in found]})
         return
     labels = field_labels(G.lang)
-    grid = table(_t("title.procedures"), [_t("label.code"), _t("label.procedure"), _t("label.field"),
-                                         _t("label.unit"), _t("label.online")])
+    grid = table(
+        _t("title.procedures"),
+        [_t("label.code"), _t("label.procedure"), _t("label.field"), _t("label.unit"), _t("label.online")],
+    )
     for p in found:
-        grid.add_row(p.code, p.name, labels.get(p.field, p.field), _t("unit." + p.unit, n=_num(p.amount)),
-                     str(p.online_level or "—"))
+        grid.add_row(
+            p.code,
+            p.name,
+            labels.get(p.field, p.field),
+            _t("unit." + p.unit, n=_num(p.amount)),
+            str(p.online_level or "—"),
+        )
     console().print(grid)
 
 
@@ -377,12 +431,23 @@ def _usage(message: str) -> int:
 
 def dossier_json(d: Dossier, tz: Any, procedure_name: str | None = None) -> dict[str, Any]:
     return {
-        "code": d.code, "procedure": d.procedure_code, "procedure_name": procedure_name, "field": d.field,
-        "channel": d.channel, "applicant": d.applicant, "received_at": iso(d.received_at, tz),
-        "counted_from": iso(d.counted_from, tz), "appointment_at": iso(d.appointment_at, tz),
-        "due_at": iso(d.due_at, tz), "extended_due_at": iso(d.extended_due_at, tz), "status": d.status,
-        "completed_at": iso(d.completed_at, tz), "outcome": d.outcome, "returned_at": iso(d.returned_at, tz),
-        "return_via": d.return_via, "withdrawn_at": iso(d.withdrawn_at, tz),
+        "code": d.code,
+        "procedure": d.procedure_code,
+        "procedure_name": procedure_name,
+        "field": d.field,
+        "channel": d.channel,
+        "applicant": d.applicant,
+        "received_at": iso(d.received_at, tz),
+        "counted_from": iso(d.counted_from, tz),
+        "appointment_at": iso(d.appointment_at, tz),
+        "due_at": iso(d.due_at, tz),
+        "extended_due_at": iso(d.extended_due_at, tz),
+        "status": d.status,
+        "completed_at": iso(d.completed_at, tz),
+        "outcome": d.outcome,
+        "returned_at": iso(d.returned_at, tz),
+        "return_via": d.return_via,
+        "withdrawn_at": iso(d.withdrawn_at, tz),
     }
 
 
@@ -425,9 +490,17 @@ def receive(
     when = parse_instant(at, tz) if at else now
     with unit_of_work(ledger, write=True) as session:
         office = ledger.office(session)
-        dossier = receive_dossier(session, ledger, office=office, procedure_code=procedure, channel=channel,
-                                  applicant=Applicant(applicant, id_number, phone, address), at=when, now=now,
-                                  officer=officer)
+        dossier = receive_dossier(
+            session,
+            ledger,
+            office=office,
+            procedure_code=procedure,
+            channel=channel,
+            applicant=Applicant(applicant, id_number, phone, address),
+            at=when,
+            now=now,
+            officer=officer,
+        )
         name = get_procedure(session, dossier.procedure_code).name
     if as_json:
         print_json(dossier_json(dossier, tz, name))
@@ -469,16 +542,31 @@ def desk(officer: OfficerOpt = "") -> None:
         try:
             with unit_of_work(ledger, write=True) as session:
                 now = now_in(tz)
-                dossier = receive_dossier(session, ledger, office=ledger.office(session), procedure_code=procedure.code,
-                                          channel=channel, applicant=Applicant(name, phone=phone), at=now, now=now,
-                                          officer=officer)
+                dossier = receive_dossier(
+                    session,
+                    ledger,
+                    office=ledger.office(session),
+                    procedure_code=procedure.code,
+                    channel=channel,
+                    applicant=Applicant(name, phone=phone),
+                    at=now,
+                    now=now,
+                    officer=officer,
+                )
             render_slip(dossier, procedure.name, tz)
         except OnestopError as error:
             typer.echo(f"{_t('error')}: {_t(error.key, **error.params)}", err=True)
 
 
-def _act(action: str, code: str, at: str | None, officer: str, note: str = "", as_json: bool = False,
-         return_via: str | None = None) -> None:
+def _act(
+    action: str,
+    code: str,
+    at: str | None,
+    officer: str,
+    note: str = "",
+    as_json: bool = False,
+    return_via: str | None = None,
+) -> None:
     from onestop.services import act_on_dossier
 
     ledger = open_ledger()
@@ -487,16 +575,26 @@ def _act(action: str, code: str, at: str | None, officer: str, note: str = "", a
     when = parse_instant(at, tz) if at else now
     with unit_of_work(ledger, write=True) as session:
         try:
-            dossier = act_on_dossier(session, ledger, code=code, action=action, at=when, now=now, officer=officer,
-                                     note=note, return_via=return_via)
+            dossier = act_on_dossier(
+                session,
+                ledger,
+                code=code,
+                action=action,
+                at=when,
+                now=now,
+                officer=officer,
+                note=note,
+                return_via=return_via,
+            )
         except Exception as error:
             _name_transition(error, code)
             raise
     if as_json:
         print_json(dossier_json(dossier, tz))
         return
-    console().print(f"{dossier.code}: {_t('status.' + dossier.status)}; {_t('label.due')}: "
-                    f"{local_text(dossier.due_at, tz)}")
+    console().print(
+        f"{dossier.code}: {_t('status.' + dossier.status)}; {_t('label.due')}: {local_text(dossier.due_at, tz)}"
+    )
 
 
 def _name_transition(error: Exception, code: str) -> None:
@@ -512,8 +610,13 @@ def _name_transition(error: Exception, code: str) -> None:
 
 @app.command()
 @handles_errors
-def supplement(code: str, reason: Annotated[str, typer.Option("--reason", help="What is missing.")],
-               at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+def supplement(
+    code: str,
+    reason: Annotated[str, typer.Option("--reason", help="What is missing.")],
+    at: AtOpt = None,
+    officer: OfficerOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
     """Ask the applicant for a supplement: the clock stops (Decree 61/2018 Art. 19.4)."""
     _act("supplement", code, at, officer, reason, as_json)
 
@@ -527,17 +630,27 @@ def resume(code: str, at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonO
 
 @app.command()
 @handles_errors
-def suspend(code: str, reason: Annotated[str, typer.Option("--reason", help="Why processing waits.")],
-            at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+def suspend(
+    code: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why processing waits.")],
+    at: AtOpt = None,
+    officer: OfficerOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
     """Pause the clock (waiting for a financial obligation, a public posting period, ...)."""
     _act("suspend", code, at, officer, reason, as_json)
 
 
 @app.command()
 @handles_errors
-def transfer(code: str, to: Annotated[str | None, typer.Option("--to", help="The receiving body.")] = None,
-             back: Annotated[bool, typer.Option("--back", help="The dossier came back.")] = False,
-             at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+def transfer(
+    code: str,
+    to: Annotated[str | None, typer.Option("--to", help="The receiving body.")] = None,
+    back: Annotated[bool, typer.Option("--back", help="The dossier came back.")] = False,
+    at: AtOpt = None,
+    officer: OfficerOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
     """Transfer to another body (inter-linked, Decree 61/2018 Art. 18), or take it back with --back."""
     if not back and not to:
         raise typer.Exit(_usage(_t("input.required", name="--to / --back")))
@@ -553,24 +666,39 @@ def resolve(code: str, at: AtOpt = None, officer: OfficerOpt = "", as_json: Json
 
 @app.command("return")
 @handles_errors
-def return_(code: str, via: Annotated[str, typer.Option("--via", help="direct | postal | online")] = "direct",
-            at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+def return_(
+    code: str,
+    via: Annotated[str, typer.Option("--via", help="direct | postal | online")] = "direct",
+    at: AtOpt = None,
+    officer: OfficerOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
     """Hand the result over (Decree 61/2018 Art. 20)."""
     _act("return", code, at, officer, "", as_json, return_via=via)
 
 
 @app.command()
 @handles_errors
-def reject(code: str, reason: Annotated[str, typer.Option("--reason", help="Why it is refused.")],
-           at: AtOpt = None, officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+def reject(
+    code: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is refused.")],
+    at: AtOpt = None,
+    officer: OfficerOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
     """Refuse after appraisal (a result)."""
     _act("reject", code, at, officer, reason, as_json)
 
 
 @app.command()
 @handles_errors
-def withdraw(code: str, reason: Annotated[str, typer.Option("--reason")] = "", at: AtOpt = None,
-             officer: OfficerOpt = "", as_json: JsonOpt = False) -> None:
+def withdraw(
+    code: str,
+    reason: Annotated[str, typer.Option("--reason")] = "",
+    at: AtOpt = None,
+    officer: OfficerOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
     """The applicant withdraws the dossier."""
     _act("withdraw", code, at, officer, reason, as_json)
 
@@ -589,20 +717,33 @@ def show(code: str, as_json: JsonOpt = False) -> None:
         events = events_of(session, dossier)
     if as_json:
         data = dossier_json(dossier, tz, name)
-        data["events"] = [{"kind": e.kind, "occurred_at": iso(e.occurred_at, tz), "recorded_at": iso(e.recorded_at, tz),
-                           "officer": e.officer, "note": e.note} for e in events]
+        data["events"] = [
+            {
+                "kind": e.kind,
+                "occurred_at": iso(e.occurred_at, tz),
+                "recorded_at": iso(e.recorded_at, tz),
+                "officer": e.officer,
+                "note": e.note,
+            }
+            for e in events
+        ]
         print_json(data)
         return
     render_slip(dossier, name, tz)
     out = console()
-    out.print(f"{_t('label.status')}: [bold]{_t('status.' + dossier.status)}[/bold]; {_t('label.due')}: "
-              f"{local_text(dossier.due_at, tz)}" + (f"; {_t('label.outcome')}: {_t('outcome.' + dossier.outcome)}"
-                                                     if dossier.outcome else ""))
-    grid = table(_t("title.history"), [_t("label.time"), _t("label.event"), _t("label.officer"), _t("label.note"),
-                                       _t("label.recorded")])
+    out.print(
+        f"{_t('label.status')}: [bold]{_t('status.' + dossier.status)}[/bold]; {_t('label.due')}: "
+        f"{local_text(dossier.due_at, tz)}"
+        + (f"; {_t('label.outcome')}: {_t('outcome.' + dossier.outcome)}" if dossier.outcome else "")
+    )
+    grid = table(
+        _t("title.history"),
+        [_t("label.time"), _t("label.event"), _t("label.officer"), _t("label.note"), _t("label.recorded")],
+    )
     for e in events:
-        grid.add_row(local_text(e.occurred_at, tz), _t("event." + e.kind), e.officer, e.note,
-                     local_text(e.recorded_at, tz))
+        grid.add_row(
+            local_text(e.occurred_at, tz), _t("event." + e.kind), e.officer, e.note, local_text(e.recorded_at, tz)
+        )
     out.print(grid)
 
 
@@ -625,11 +766,21 @@ def list_(
     if as_json:
         print_json({"dossiers": [dossier_json(d, tz, name) for d, name in rows], "count": len(rows)})
         return
-    grid = table(_t("title.dossiers"), [_t("label.code"), _t("label.procedure"), _t("label.applicant"),
-                                       _t("label.received"), _t("label.due"), _t("label.status")])
+    grid = table(
+        _t("title.dossiers"),
+        [
+            _t("label.code"),
+            _t("label.procedure"),
+            _t("label.applicant"),
+            _t("label.received"),
+            _t("label.due"),
+            _t("label.status"),
+        ],
+    )
     for d, name in rows:
-        grid.add_row(d.code, name, d.applicant, local_text(d.received_at, tz), local_text(d.due_at, tz),
-                     _t("status." + d.status))
+        grid.add_row(
+            d.code, name, d.applicant, local_text(d.received_at, tz), local_text(d.due_at, tz), _t("status." + d.status)
+        )
     console().print(grid)
 
 
@@ -644,21 +795,37 @@ def audit(as_json: JsonOpt = False) -> None:
     with unit_of_work(ledger) as session:
         rows = late_recorded_events(session)
     if as_json:
-        print_json({"events": [{"code": code, "kind": e.kind, "occurred_at": iso(e.occurred_at, tz),
-                                "recorded_at": iso(e.recorded_at, tz), "officer": e.officer} for e, code in rows]})
+        print_json(
+            {
+                "events": [
+                    {
+                        "code": code,
+                        "kind": e.kind,
+                        "occurred_at": iso(e.occurred_at, tz),
+                        "recorded_at": iso(e.recorded_at, tz),
+                        "officer": e.officer,
+                    }
+                    for e, code in rows
+                ]
+            }
+        )
         return
-    grid = table(_t("title.audit"), [_t("label.code"), _t("label.event"), _t("label.time"), _t("label.recorded"),
-                                     _t("label.officer")])
+    grid = table(
+        _t("title.audit"),
+        [_t("label.code"), _t("label.event"), _t("label.time"), _t("label.recorded"), _t("label.officer")],
+    )
     for e, code in rows:
-        grid.add_row(code, _t("event." + e.kind), local_text(e.occurred_at, tz), local_text(e.recorded_at, tz),
-                     e.officer)
+        grid.add_row(
+            code, _t("event." + e.kind), local_text(e.occurred_at, tz), local_text(e.recorded_at, tz), e.officer
+        )
     console().print(grid)
 
 
 @app.command("import")
 @handles_errors
-def import_(file: Annotated[Path, typer.Argument(help="CSV export of a provincial system.")],
-            as_json: JsonOpt = False) -> None:
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV export of a provincial system.")], as_json: JsonOpt = False
+) -> None:
     """Import dossier history from CSV; idempotent by code; bad rows are reported by line number."""
     from rich.progress import Progress
 
@@ -672,6 +839,7 @@ def import_(file: Annotated[Path, typer.Argument(help="CSV export of a provincia
         raise InputError("input.file", path=str(file), detail="not found")
 
     def describe(error: OnestopError) -> str:
+        _name_transition(error, error.params.get("code", ""))
         return _t(error.key, **error.params)
 
     now = now_in(ledger.deadlines.tz)
@@ -704,9 +872,16 @@ def _as_of(ledger: Ledger, at: str | None) -> dt.datetime:
 
 def _alert_json(alerts: Any, tz: Any) -> dict[str, Any]:
     def row(r: Any) -> dict[str, Any]:
-        return {"code": r.code, "procedure": r.procedure, "applicant": r.applicant, "field": r.field,
-                "due_at": iso(r.due_at, tz), "extended_due_at": iso(r.extended_due_at, tz),
-                "overdue_working_days": r.overdue_working_days, "status": r.status}
+        return {
+            "code": r.code,
+            "procedure": r.procedure,
+            "applicant": r.applicant,
+            "field": r.field,
+            "due_at": iso(r.due_at, tz),
+            "extended_due_at": iso(r.extended_due_at, tz),
+            "overdue_working_days": r.overdue_working_days,
+            "status": r.status,
+        }
 
     data: dict[str, Any] = {"as_of": iso(alerts.as_of, tz)}
     for group in alerts.GROUPS:
@@ -720,8 +895,13 @@ def render_alerts(alerts: Any, tz: Any) -> None:
     labels = field_labels(G.lang)
     out = console()
     out.print(f"[bold]{_t('title.alerts', at=local_text(alerts.as_of, tz))}[/bold]")
-    styles = {"overdue": "bold red", "due_today": "bold yellow", "due_soon": "cyan", "apology_needed": "magenta",
-              "waiting": "dim"}
+    styles = {
+        "overdue": "bold red",
+        "due_today": "bold yellow",
+        "due_soon": "cyan",
+        "apology_needed": "magenta",
+        "waiting": "dim",
+    }
     for group in alerts.GROUPS:
         rows = getattr(alerts, group)
         title = _t("title." + group, n=alerts.due_soon_working_days) + f" ({len(rows)})"
@@ -746,9 +926,13 @@ def _alerts_for(ledger: Ledger, as_of: dt.datetime) -> Any:
 
     with unit_of_work(ledger) as session:
         office = ledger.office(session)
-        return collect_alerts(session, ledger.deadlines, as_of=as_of,
-                              due_soon_working_days=ledger.settings.alerts.due_soon_working_days,
-                              office_id=office.id)
+        return collect_alerts(
+            session,
+            ledger.deadlines,
+            as_of=as_of,
+            due_soon_working_days=ledger.settings.alerts.due_soon_working_days,
+            office_id=office.id,
+        )
 
 
 @app.command()
@@ -807,12 +991,30 @@ def extend(
     when = parse_instant(at, tz) if at else now
     new_due_at = parse_instant(new_due, tz)
     with unit_of_work(ledger, write=True) as session:
-        apology = extend_dossier(session, ledger, code=code, new_due_at=new_due_at, reason=reason, signer=signer,
-                                 at=when, now=now, officer=officer)
+        apology = extend_dossier(
+            session,
+            ledger,
+            code=code,
+            new_due_at=new_due_at,
+            reason=reason,
+            signer=signer,
+            at=when,
+            now=now,
+            officer=officer,
+        )
     if as_json:
-        print_json({"code": code, "number": apology.number, "year": apology.year,
-                    "original_due_at": iso(apology.original_due_at, tz), "new_due_at": iso(apology.new_due_at, tz),
-                    "reason": apology.reason, "issued_at": iso(apology.issued_at, tz), "signer": apology.signer})
+        print_json(
+            {
+                "code": code,
+                "number": apology.number,
+                "year": apology.year,
+                "original_due_at": iso(apology.original_due_at, tz),
+                "new_due_at": iso(apology.new_due_at, tz),
+                "reason": apology.reason,
+                "issued_at": iso(apology.issued_at, tz),
+                "signer": apology.signer,
+            }
+        )
         return
     console().print(_t("msg.extended", code=code, new_due=local_text(new_due_at, tz)))
 
@@ -822,8 +1024,9 @@ FromOpt = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")]
 
 
-def period_from(period: str | None, start: str | None, end: str | None, *, calendar_months: bool = False,
-                required: bool = True) -> Any:
+def period_from(
+    period: str | None, start: str | None, end: str | None, *, calendar_months: bool = False, required: bool = True
+) -> Any:
     """The reporting period from --period or --from/--to; None when neither is given and it is optional."""
     from onestop.errors import InputError
     from sla.periods import PeriodError, custom_period, parse_period
@@ -855,17 +1058,52 @@ def apologies(period: PeriodOpt = None, start: FromOpt = None, end: ToOpt = None
         office = ledger.office(session)
         rows = apology_register(session, start=lo, end=hi, office_id=office.id)
     if as_json:
-        print_json({"period": chosen.label if chosen else None, "apologies": [
-            {"number": a.number, "year": a.year, "code": d.code, "procedure": name, "applicant": d.applicant,
-             "original_due_at": iso(a.original_due_at, tz), "new_due_at": iso(a.new_due_at, tz), "reason": a.reason,
-             "issued_at": iso(a.issued_at, tz), "signer": a.signer, "kind": a.kind} for a, d, name in rows]})
+        print_json(
+            {
+                "period": chosen.label if chosen else None,
+                "apologies": [
+                    {
+                        "number": a.number,
+                        "year": a.year,
+                        "code": d.code,
+                        "procedure": name,
+                        "applicant": d.applicant,
+                        "original_due_at": iso(a.original_due_at, tz),
+                        "new_due_at": iso(a.new_due_at, tz),
+                        "reason": a.reason,
+                        "issued_at": iso(a.issued_at, tz),
+                        "signer": a.signer,
+                        "kind": a.kind,
+                    }
+                    for a, d, name in rows
+                ],
+            }
+        )
         return
-    grid = table(_t("title.apologies"), [_t("label.number"), _t("label.code"), _t("label.applicant"),
-                                        _t("label.original_due"), _t("label.new_due"), _t("label.reason"),
-                                        _t("label.issued"), _t("label.signer")])
+    grid = table(
+        _t("title.apologies"),
+        [
+            _t("label.number"),
+            _t("label.code"),
+            _t("label.applicant"),
+            _t("label.original_due"),
+            _t("label.new_due"),
+            _t("label.reason"),
+            _t("label.issued"),
+            _t("label.signer"),
+        ],
+    )
     for a, d, _name in rows:
-        grid.add_row(f"{a.number}/{a.year}", d.code, d.applicant, local_text(a.original_due_at, tz),
-                     local_text(a.new_due_at, tz), a.reason, local_text(a.issued_at, tz), a.signer)
+        grid.add_row(
+            f"{a.number}/{a.year}",
+            d.code,
+            d.applicant,
+            local_text(a.original_due_at, tz),
+            local_text(a.new_due_at, tz),
+            a.reason,
+            local_text(a.issued_at, tz),
+            a.signer,
+        )
     console().print(grid)
 
 
@@ -874,9 +1112,9 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Output file.")]
 
 
 def _office_info(ledger: Ledger, office: Any) -> Any:
-    from onestop.forms import OfficeInfo
-
     import re
+
+    from onestop.forms import OfficeInfo
 
     # "UBND thị trấn Bút Sơn" → "Bút Sơn": the place name before the date of a letter (Decree 30/2020).
     place = ledger.settings.office.place or re.sub(
@@ -918,12 +1156,29 @@ def apology(code: str, fmt: FormatOpt = "text", out: OutOpt = None) -> None:
             raise NotFoundError("notfound.apology", code=code)
         a, d, name = found
         office = ledger.office(session)
-    data = ApologyData(office=_office_info(ledger, office), number=a.number, year=a.year, code=d.code,
-                       procedure_name=name, applicant=d.applicant, address=d.address, received_at=d.received_at,
-                       original_due_at=a.original_due_at, new_due_at=a.new_due_at, reason=a.reason,
-                       issued_at=a.issued_at, signer=a.signer, regime=regime_for(d.received_at))
-    _emit_document(apology_text(data, tz=tz, lang=G.lang), lambda p: write_apology_docx(data, p, tz=tz), fmt, out,
-                   f"xin-loi-{d.code}")
+    data = ApologyData(
+        office=_office_info(ledger, office),
+        number=a.number,
+        year=a.year,
+        code=d.code,
+        procedure_name=name,
+        applicant=d.applicant,
+        address=d.address,
+        received_at=d.received_at,
+        original_due_at=a.original_due_at,
+        new_due_at=a.new_due_at,
+        reason=a.reason,
+        issued_at=a.issued_at,
+        signer=a.signer,
+        regime=regime_for(d.received_at),
+    )
+    _emit_document(
+        apology_text(data, tz=tz, lang=G.lang),
+        lambda p: write_apology_docx(data, p, tz=tz),
+        fmt,
+        out,
+        f"xin-loi-{d.code}",
+    )
 
 
 @app.command()
@@ -940,11 +1195,22 @@ def slip(code: str, fmt: FormatOpt = "text", out: OutOpt = None) -> None:
         name = get_procedure(session, d.procedure_code).name
         officer = events_of(session, d)[0].officer
         office = ledger.office(session)
-    data = SlipData(office=_office_info(ledger, office), code=d.code, procedure_name=name, applicant=d.applicant,
-                    address=d.address, phone=d.phone, id_number=d.id_number, channel=d.channel,
-                    received_at=d.received_at, appointment_at=d.appointment_at, officer=officer)
-    _emit_document(slip_text(data, tz=tz, lang=G.lang), lambda p: write_slip_docx(data, p, tz=tz), fmt, out,
-                   f"phieu-hen-{d.code}")
+    data = SlipData(
+        office=_office_info(ledger, office),
+        code=d.code,
+        procedure_name=name,
+        applicant=d.applicant,
+        address=d.address,
+        phone=d.phone,
+        id_number=d.id_number,
+        channel=d.channel,
+        received_at=d.received_at,
+        appointment_at=d.appointment_at,
+        officer=officer,
+    )
+    _emit_document(
+        slip_text(data, tz=tz, lang=G.lang), lambda p: write_slip_docx(data, p, tz=tz), fmt, out, f"phieu-hen-{d.code}"
+    )
 
 
 def scheduled_check(db: str | None, config: str | None, lang: str) -> None:
@@ -983,8 +1249,13 @@ def scheduler(
         ran = run_pending_once(sched, now=now_in(ledger.deadlines.tz))
         job = sched.get_job("onestop-daily-check")
         sched.shutdown(wait=False)
-        console().print(_t("msg.scheduler_once", ran=_t("msg.yes" if ran else "msg.no"),
-                           next=local_text(job.next_run_time, ledger.deadlines.tz)))
+        console().print(
+            _t(
+                "msg.scheduler_once",
+                ran=_t("msg.yes" if ran else "msg.no"),
+                next=local_text(job.next_run_time, ledger.deadlines.tz),
+            )
+        )
         return
     job = sched.get_job("onestop-daily-check")
     console().print(_t("msg.scheduler_started", next=local_text(job.next_run_time, ledger.deadlines.tz)))
@@ -1004,7 +1275,8 @@ def scheduler(
 @handles_errors
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for the xlsx report and the public site.")] = Path(
-        "demo-output"),
+        "demo-output"
+    ),
     as_json: JsonOpt = False,
 ) -> None:
     """Build (or rebuild) the Bút Sơn H1 2023 demo ledger, then show the morning alerts and the report."""
@@ -1021,9 +1293,16 @@ def demo(
     tz = ledger.deadlines.tz
     summary, doc, paths = _demo_report(ledger, out)
     if as_json:
-        print_json({"db": ledger.url, "dossiers": result.dossiers, "seconds": round(elapsed, 1),
-                    "alert_day": iso(result.alert_day, tz), "report": summary,
-                    "files": {k: str(v) for k, v in paths.items()}})
+        print_json(
+            {
+                "db": ledger.url,
+                "dossiers": result.dossiers,
+                "seconds": round(elapsed, 1),
+                "alert_day": iso(result.alert_day, tz),
+                "report": summary,
+                "files": {k: str(v) for k, v in paths.items()},
+            }
+        )
         return
     out_console = console()
     out_console.rule(_t("demo.title"))
@@ -1046,8 +1325,11 @@ def _demo_report(ledger: Ledger, out: Path) -> tuple[dict[str, Any], Any, dict[s
     site = publish_site(ledger, period=period, out_dir=out / "site", now=published_on(tz), office_code=None)
     with unit_of_work(ledger) as session:
         doc = period_report(session, period=period, tz=tz, scope=scope_of(session, None))
-    paths = {"xlsx": out / "bao-cao-2023-H1-phu-luc-01b.xlsx", "bieu06": out / "bao-cao-2023-H1-bieu-06.xlsx",
-             "site": site.out / "index.html"}
+    paths = {
+        "xlsx": out / "bao-cao-2023-H1-phu-luc-01b.xlsx",
+        "bieu06": out / "bao-cao-2023-H1-bieu-06.xlsx",
+        "site": site.out / "index.html",
+    }
     render.render_xlsx(render.build_sheet(doc, layout="appendix-01b", lang=G.lang, tz=tz), paths["xlsx"])
     render.render_xlsx(render.build_sheet(doc, layout="bieu-06", lang=G.lang, tz=tz), paths["bieu06"])
     return render.render_json(doc, layout="summary", lang=G.lang), doc, paths
@@ -1093,8 +1375,12 @@ def report(
         raise InputError("input.format", value=fmt)
     if fmt == "xlsx" and out is None:
         raise InputError("input.out_required", value=fmt)
-    chosen = choose_period(label=period, start=parse_day(start) if start else None,
-                           end=parse_day(end) if end else None, calendar_months=calendar_months)
+    chosen = choose_period(
+        label=period,
+        start=parse_day(start) if start else None,
+        end=parse_day(end) if end else None,
+        calendar_months=calendar_months,
+    )
     ledger = open_ledger()
     tz = ledger.deadlines.tz
     with unit_of_work(ledger) as session:
@@ -1163,12 +1449,25 @@ def publish(
     now = now_in(ledger.deadlines.tz)
     summary = publish_site(ledger, period=chosen, out_dir=out, now=now, office_code=office)
     if as_json:
-        print_json({"out": str(summary.out), "period": chosen.label,
-                    "results_published": summary.results_published,
-                    "apologies_published": summary.apologies_published, "files": list(summary.files)})
+        print_json(
+            {
+                "out": str(summary.out),
+                "period": chosen.label,
+                "results_published": summary.results_published,
+                "apologies_published": summary.apologies_published,
+                "files": list(summary.files),
+            }
+        )
         return
-    typer.echo(_t("msg.published", results=summary.results_published, apologies=summary.apologies_published,
-                  period=chosen.label, path=summary.out / "index.html"))  # plain: a long path is never wrapped
+    typer.echo(
+        _t(
+            "msg.published",
+            results=summary.results_published,
+            apologies=summary.apologies_published,
+            period=chosen.label,
+            path=summary.out / "index.html",
+        )
+    )  # plain: a long path is never wrapped
 
 
 # --- issue 7: integrity ------------------------------------------------------------------------------------------
@@ -1227,8 +1526,15 @@ def recalc(
     tz = ledger.deadlines.tz
     changes = recalculate(ledger, now=now_in(tz), dry_run=dry_run)
     if as_json:
-        print_json({"dry_run": dry_run, "changed": [{"code": c.code, "old_due_at": iso(c.old_due_at, tz),
-                                                     "new_due_at": iso(c.new_due_at, tz)} for c in changes]})
+        print_json(
+            {
+                "dry_run": dry_run,
+                "changed": [
+                    {"code": c.code, "old_due_at": iso(c.old_due_at, tz), "new_due_at": iso(c.new_due_at, tz)}
+                    for c in changes
+                ],
+            }
+        )
         return
     grid = table(_t("title.recalc", n=len(changes)), [_t("label.code"), _t("label.original_due"), _t("label.new_due")])
     for c in changes:

@@ -64,7 +64,9 @@ def open_engine(url: str, *, create_dir: bool = True) -> Engine:
         _tune_sqlite(engine)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        # A row or table locked past the timeout is an error the desk sees, not an endless wait.
+        options = {"options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"} if url.startswith("postgresql") else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=options)
     except (exc.ArgumentError, ImportError) as error:
         raise StorageError("storage.open", url=url, detail=str(error)) from error
 
@@ -104,7 +106,7 @@ def storage_error(error: BaseException, *, url: str) -> StorageError:
         return StorageError("storage.readonly", detail=message)
     if "full" in message or "no space" in message:
         return StorageError("storage.full", detail=message)
-    if "locked" in message or "busy" in message:
+    if "locked" in message or "busy" in message or "lock timeout" in message:
         return StorageError("storage.locked")
     return StorageError("storage.open", url=url, detail=message.splitlines()[0] if message else "")
 

@@ -105,6 +105,8 @@ def import_csv(
                 prepared.append(_prepare(ledger, office, procedures, line, row, now=now))
             except OnestopError as error:
                 result.errors.append(RowError(line, describe(error)))
+            except (OverflowError, ValueError) as error:  # a date at the edge of representable time
+                result.errors.append(RowError(line, describe(InputError("input.datetime", value=str(error)))))
         _write(ledger, office, prepared, result, now=now)
         if progress:
             progress(len(batch))
@@ -121,11 +123,17 @@ def _read(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError("input.csv_header", columns=", ".join(missing))
-        try:
-            for row in reader:
-                yield reader.line_num, row
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise InputError("input.file", path=str(path), detail=str(error)) from error
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # one malformed row (an oversized field): report it, read on
+                yield reader.line_num, {"__error__": str(error)}
+                continue
+            except UnicodeDecodeError as error:
+                raise InputError("input.file", path=str(path), detail=str(error)) from error
+            yield reader.line_num, row
 
 
 def _batches(rows: Iterator[tuple[int, dict[str, str]]]) -> Iterator[list[tuple[int, dict[str, str]]]]:
@@ -160,6 +168,8 @@ def _prepare(
 ) -> Prepared:
     from onestop.services import check_instant, clean
 
+    if "__error__" in row:
+        raise InputError("input.csv_row", detail=row["__error__"])
     procedure = procedures.get((row.get("procedure") or "").strip())
     if procedure is None:
         from onestop.errors import NotFoundError

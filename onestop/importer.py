@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 from onestop import lifecycle
 from onestop.context import Ledger
 from onestop.db import session_scope
-from onestop.errors import InputError, OnestopError
+from onestop.errors import InputError, OnestopError, TransitionError
 from onestop.models import Dossier, Event, Office, Procedure
 from onestop.services import dossier_code, rule_for
 from onestop.text import fold
@@ -124,12 +124,13 @@ def _read(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         if missing:
             raise InputError("input.csv_header", columns=", ".join(missing))
         while True:
+            line = reader.line_num + 1  # the line the next row starts on, even if reading it fails
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:  # one malformed row (an oversized field): report it, read on
-                yield reader.line_num, {"__error__": str(error)}
+                yield line, {"__error__": str(error)}
                 continue
             except UnicodeDecodeError as error:
                 raise InputError("input.file", path=str(path), detail=str(error)) from error
@@ -194,7 +195,11 @@ def _prepare(
         via = (row.get("return_via") or "direct").strip() if action == "return" else None
         if via is not None and via not in lifecycle.RETURN_ROUTES:
             raise InputError("input.return_via", value=via)
-        state, kind = _apply(engine, rule, state, action, at, via, line)
+        try:
+            state, kind = _apply(engine, rule, state, action, at, via, line)
+        except TransitionError as error:  # name the row's dossier in the message
+            error.params.setdefault("code", (row.get("code") or "").strip() or f"#{line}")
+            raise
         events.append((kind, at, via or ""))
     appointment = _instant(row.get("due_at"), ledger, "due_at") or state_due(state, received_at)
     received_on = engine.local(received_at).date()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from onestop.context import Ledger
@@ -229,6 +229,13 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None
                                        HealthCheck.large_base_example])  # fmt: skip
 
 
+@FUZZ
+@given(draft=drafts())
+def test_any_export_is_imported_row_by_row_without_traceback_or_partial_write(template: Path, draft: Draft) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        check_import(template, draft, Path(folder))
+
+
 def test_an_export_of_nothing_but_a_header_imports_nothing(template: Path, tmp_path: Path) -> None:
     check_import(template, Draft(("address", *REQUIRED), ()), tmp_path)
 
@@ -242,3 +249,16 @@ def test_a_row_received_before_the_working_calendar_begins_is_reported_with_its_
 def test_a_row_at_the_edge_of_representable_time_is_reported_with_its_line(template: Path, tmp_path: Path) -> None:
     check_import(template, draft_of(GOOD, {**GOOD, "received_at": "0001-01-01T00:00+01:00", "resolved_at": ""}),
                  tmp_path)  # fmt: skip
+
+
+def test_a_field_beyond_the_csv_modules_limit_is_reported_with_its_line_and_the_other_rows_go_in(
+    template: Path, tmp_path: Path
+) -> None:
+    check_import(template, draft_of(GOOD, {**GOOD, "applicant": Huge("x" * (CSV_FIELD_LIMIT + 1))}, GOOD), tmp_path)
+
+
+def test_a_row_whose_steps_the_lifecycle_refuses_is_reported_with_the_action_and_status_named(
+    template: Path, tmp_path: Path
+) -> None:
+    """Returned without being resolved: "Cannot return dossier ...: it is 'received'", not "{action}"."""
+    check_import(template, draft_of(GOOD, {**GOOD, "resolved_at": "", "returned_at": "2023-03-08 10:00"}), tmp_path)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from onestop.context import Ledger
@@ -227,13 +227,6 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None
                 phases=(Phase.explicit, Phase.generate),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.large_base_example])  # fmt: skip
-
-
-@FUZZ
-@given(draft=drafts())
-def test_any_export_is_imported_row_by_row_without_traceback_or_partial_write(template: Path, draft: Draft) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        check_import(template, draft, Path(folder))
 
 
 def test_an_export_of_nothing_but_a_header_imports_nothing(template: Path, tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import DATA, OFFICE_CODE, OFFICE_NAME, open_ledger, pg_cluster, remove_sqlite, sqlite_url
 from onestop import lifecycle
 from onestop.context import rule_of
+from onestop.importer import COLUMNS
 from onestop.text import fold
 
 UTC = dt.UTC
@@ -154,24 +155,7 @@ APOLOGY_COLUMNS = (
     "signer",
     "published_at",
 )
-CSV_COLUMNS = (
-    "code",
-    "procedure",
-    "channel",
-    "applicant",
-    "id_number",
-    "phone",
-    "address",
-    "received_at",
-    "due_at",
-    "supplement_requested_at",
-    "supplement_received_at",
-    "resolved_at",
-    "returned_at",
-    "return_via",
-    "rejected_at",
-    "withdrawn_at",
-)
+CSV_COLUMNS = COLUMNS  # the importer's own header: one definition of the export format
 
 
 def utc_text(at: dt.datetime | None) -> str | None:

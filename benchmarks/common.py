@@ -217,7 +217,8 @@ class PgCluster:
             return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
-PG_BASE = Path("/tmp/onestop-bench-pg")  # kept between scripts so the 10M ledger is generated once
+# Kept between scripts so that a big ledger is generated once; ONESTOP_BENCH_PG picks another server directory.
+PG_BASE = Path(os.environ.get("ONESTOP_BENCH_PG", "/tmp/onestop-bench-pg"))
 
 
 @contextmanager

@@ -20,7 +20,10 @@ from sqlmodel import Session
 
 from onestop.errors import StorageError
 
-HEAD_REVISION = "0002_report_indexes"
+# Revision ids are the migration files' names ("0001_initial.py" is "0001_initial"), numbered in order, so the
+# start-up check knows them without importing Alembic.
+KNOWN_REVISIONS = tuple(sorted(p.stem for p in (Path(__file__).parent / "migrations" / "versions").glob("[0-9]*.py")))
+HEAD_REVISION = KNOWN_REVISIONS[-1]
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -160,5 +163,3 @@ def ensure_current(engine: Engine) -> None:
         raise StorageError("storage.newer", revision=revision)
     upgrade(engine)
 
-
-KNOWN_REVISIONS = ("0001_initial", HEAD_REVISION)

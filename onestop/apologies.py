@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from sqlalchemy import insert, literal_column, text, update
 from sqlmodel import Session, col, select
 
 from onestop import lifecycle
 from onestop.context import Ledger
 from onestop.errors import InputError, TransitionError
-from onestop.models import Apology, Dossier, Procedure
+from onestop.models import Apology, Dossier, Event, Procedure
 from onestop.services import (
     append_event,
     check_instant,
@@ -32,6 +34,7 @@ from onestop.services import (
 from sla.deadline import Deadlines
 
 OVERDUE_REASON = "quá hạn"
+CHUNK = 500  # dossiers per locking statement: SQLite allows 32,766 parameters, PostgreSQL 65,535
 
 
 @dataclass
@@ -92,15 +95,9 @@ def run_check(
 ) -> CheckResult:
     """The daily job's writing part: apologies for overdue dossiers, and the "late again" flag."""
     result = CheckResult(as_of=as_of)
-    for dossier_id in _overdue_without_apology(session, as_of):
-        dossier = _locked(session, session.get(Dossier, dossier_id))
-        if dossier is None or _apology_of(session, dossier) is not None:
-            continue  # another process apologised first
-        at = max(as_of, dossier.last_event_at)
-        _new_apology(session, ledger, dossier, kind="overdue", reason=OVERDUE_REASON, at=at, signer=signer)
-        _annotate(session, ledger, dossier, "apologise", at, now=now, note=OVERDUE_REASON)
-        result.new_apologies.append(dossier.code)
-    for dossier_id in _late_again(session, as_of):
+    due = _lock_unapologised(session, _overdue_without_apology(session, as_of))
+    result.new_apologies = _apologise(session, ledger, due, as_of=as_of, now=now, signer=signer)
+    for dossier_id in _late_again(session, as_of):  # a few a day: one at a time, through the lifecycle
         dossier = _locked(session, session.get(Dossier, dossier_id))
         if dossier is None or dossier.late_again_at is not None:
             continue
@@ -110,19 +107,110 @@ def run_check(
 
 
 def _overdue_without_apology(session: Session, as_of: dt.datetime) -> list[int]:
-    """Open dossiers past their statutory due, and dossiers completed late, that have no apology yet."""
+    """Open dossiers past their statutory due, and dossiers completed late, that have no apology yet.
+
+    Each is one range of its index (migration 0003): ``ix_dossier_open_extended`` and the partial
+    ``ix_dossier_late_completed``, whose condition the query must repeat as written (a literal, not a parameter).
+    """
     no_apology = ~select(Apology.id).where(Apology.dossier_id == Dossier.id).exists()
     open_overdue = select(Dossier.id).where(
         col(Dossier.is_open).is_(True),
-        col(Dossier.due_at) < as_of,
         col(Dossier.extended_due_at).is_(None),
+        col(Dossier.due_at) < as_of,
         no_apology,
     )
     completed_late = select(Dossier.id).where(
-        col(Dossier.outcome) == "late", col(Dossier.completed_at) <= as_of, no_apology
+        col(Dossier.outcome) == literal_column("'late'"), col(Dossier.completed_at) <= as_of, no_apology
     )
     ids = {int(i) for i in session.exec(open_overdue)} | {int(i) for i in session.exec(completed_late)}
     return sorted(ids)
+
+
+class _Due(NamedTuple):
+    id: int
+    office_id: int
+    code: str
+    original_due_at: dt.datetime
+    last_event_at: dt.datetime
+
+
+def _lock_unapologised(session: Session, ids: list[int]) -> list[_Due]:
+    """Lock the dossiers in id order (PostgreSQL ``FOR UPDATE``; SQLite's BEGIN IMMEDIATE already holds the write
+    lock), then drop those a check running at the same moment apologised for while this one waited."""
+    d, found = Dossier, []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = session.execute(
+            select(d.id, d.office_id, d.code, d.due_at, d.appointment_at, d.last_event_at)
+            .where(col(d.id).in_(chunk))
+            .order_by(col(d.id))
+            .with_for_update()
+        ).all()
+        done = set(session.exec(select(Apology.dossier_id).where(col(Apology.dossier_id).in_(chunk))))
+        found += [_Due(i, o, c, due or appointment, last) for i, o, c, due, appointment, last in rows if i not in done]
+    return found
+
+
+def _apologise(
+    session: Session, ledger: Ledger, due: list[_Due], *, as_of: dt.datetime, now: dt.datetime, signer: str
+) -> list[str]:
+    """Write the apologies (reason "quá hạn") and their "apologised" events in bulk: the numbers of each office
+    and year are taken with one counter update, in dossier order, as one at a time would have taken them. The
+    counters are taken in (office, year) order, so that two checks never wait for each other's counter rows."""
+    if not due:
+        return []
+    engine, signer = ledger.deadlines, signer or ledger.settings.office.head
+    issued = {x.id: max(as_of, x.last_event_at) for x in due}
+    numbered: dict[tuple[int, int], list[_Due]] = {}
+    for x in due:
+        numbered.setdefault((x.office_id, engine.local(issued[x.id]).year), []).append(x)
+    apologies, kind = [], lifecycle.STEPS["apologise"].kind
+    for (office_id, year), dossiers in sorted(numbered.items()):
+        last = _take_numbers(session, office_id=office_id, period=str(year), count=len(dossiers))
+        apologies += [
+            {
+                "office_id": office_id,
+                "dossier_id": x.id,
+                "year": year,
+                "number": last - len(dossiers) + n,
+                "kind": "overdue",
+                "reason": OVERDUE_REASON,
+                "original_due_at": x.original_due_at,
+                "issued_at": issued[x.id],
+                "signer": signer,
+            }
+            for n, x in enumerate(dossiers, start=1)
+        ]
+    session.execute(insert(Apology), apologies)
+    events = [
+        {
+            "dossier_id": x.id,
+            "kind": kind,
+            "occurred_at": issued[x.id],
+            "recorded_at": now,
+            "officer": "",
+            "note": OVERDUE_REASON,
+        }
+        for x in due
+    ]
+    session.execute(insert(Event), events)
+    # "apologise" changes no state of the dossier (lifecycle.STEPS), only the instant of its last event.
+    session.execute(update(Dossier), [{"id": x.id, "last_event_at": issued[x.id]} for x in due])
+    return [x.code for x in due]
+
+
+def _take_numbers(session: Session, *, office_id: int, period: str, count: int) -> int:
+    """Reserve ``count`` apology numbers of an office and year at once; the last one is returned. The upsert of
+    ``services.next_number``, by ``count``: same row lock, same gapless sequence."""
+    return int(
+        session.execute(
+            text(
+                "INSERT INTO counter (office_id, scope, period, last) VALUES (:o, 'apology', :p, :n) "
+                "ON CONFLICT (office_id, scope, period) DO UPDATE SET last = counter.last + :n RETURNING last"
+            ),
+            {"o": office_id, "p": period, "n": count},
+        ).scalar_one()
+    )
 
 
 def _late_again(session: Session, as_of: dt.datetime) -> list[int]:

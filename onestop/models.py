@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import DateTime, Index, UniqueConstraint
+from sqlalchemy import DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -71,6 +71,15 @@ class Dossier(SQLModel, table=True):
         Index("ix_dossier_received", "received_at", "field", "channel", "office_id"),
         Index("ix_dossier_withdrawn", "withdrawn_at", "field", "office_id"),
         Index("ix_dossier_open_due", "is_open", "due_at"),
+        # The daily check's scans (migration 0003): apologies to write, late again; completed late (partial).
+        Index("ix_dossier_open_extended", "is_open", "extended_due_at", "due_at"),
+        Index(
+            "ix_dossier_late_completed",
+            "outcome",
+            "completed_at",
+            sqlite_where=text("outcome = 'late'"),
+            postgresql_where=text("outcome = 'late'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

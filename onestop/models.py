@@ -80,6 +80,33 @@ class Dossier(SQLModel, table=True):
             sqlite_where=text("outcome = 'late'"),
             postgresql_where=text("outcome = 'late'"),
         ),
+        # The period report's ranges (migration 0004; onestop.reports reads the partial indexes' conditions).
+        Index("ix_dossier_channel_received", "channel", "field", "received_at", "completed_at", "office_id"),
+        Index(
+            "ix_dossier_channel_completed", "channel", "field", "outcome", "completed_at", "published_at", "office_id"
+        ),
+        Index(
+            "ix_dossier_not_completed",
+            "field",
+            "received_at",
+            "withdrawn_at",
+            "due_at",
+            "waiting_since",
+            "counted_from",
+            "office_id",
+            "completed_at",
+            "id",
+            sqlite_where=text("completed_at IS NULL"),
+            postgresql_where=text("completed_at IS NULL"),
+        ),
+        Index(
+            "ix_dossier_completed_slowly",
+            "field",
+            "completed_at",
+            "received_at",
+            sqlite_where=text("julianday(completed_at) - julianday(received_at) > 30"),
+            postgresql_where=text("completed_at - received_at > interval '30 days'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

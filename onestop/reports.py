@@ -4,9 +4,9 @@
 - Circular 01/2018/TT-VPCP Art. 13: early / on time / late, cached on the dossier (``outcome``) at completion.
 - Circular 01/2020/TT-VPCP, Biểu 06/VPCP/KSTT: received, resolved and pending by field.
 
-Grouped SQL aggregates, each over one covering index range (never loading dossiers into Python), give every
-count by field and channel; apologies and the catalogue are two more small aggregates. Rendering lives in
-``onestop.render``.
+SQL counts over covering index ranges (never loading dossiers into Python) give every count by field and
+channel (``count_dossiers``: migration 0004 made each one a range); apologies and the catalogue are two more
+small aggregates. Rendering lives in ``onestop.render``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CTE, CompoundSelect, ScalarSelect
 from sqlmodel import Session, col
 
 from onestop.errors import InputError, NotFoundError
@@ -154,16 +155,19 @@ def period_report(session: Session, *, period: Period, tz: dt.tzinfo, scope: Sco
 def count_dossiers(
     session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None
 ) -> dict[str, Tally]:
-    """Every dossier count of DOMAIN 9 by field and channel, each from its own index range.
+    """Every dossier count of DOMAIN 9 by field and channel, each a count of index ranges read in index order.
 
-    - received in the period, by channel: a range of ``received_at`` (covering index);
-    - resolved in the period, by channel and outcome, and how many of those were published: a range of
-      ``completed_at`` (covering index);
+    - received in the period, by channel, and resolved in it, by channel and outcome (with how many of those
+      were published): on SQLite, one range per channel, field (and outcome) of ``ix_dossier_channel_received``
+      and ``ix_dossier_channel_completed`` (SQLite has no hash aggregate, and a GROUP BY over the period's range
+      would sort every row of it); on PostgreSQL, or for one office of several, grouped from one range;
     - withdrawn in the period: a range of ``withdrawn_at``;
-    - carried over (alive at the start) and pending (alive at the end): a dossier alive at instant T was
-      received before T and neither completed nor withdrawn before T, so it is completed at or after T or not
-      at all: two small sets (a ``completed_at`` range from T, and ``completed_at IS NULL``) instead of every
-      dossier ever received.
+    - pending at the end: alive then (received before it, neither completed nor withdrawn before it), so
+      either not completed at all (``ix_dossier_not_completed``) or completed after the end (``_pending_at``);
+    - carried over, by conservation: a dossier is completed or withdrawn at most once, never both, and never
+      before its receipt (``lifecycle``; the services refuse an event before the previous one), so each one
+      alive at the start or received in the period is, at the end, resolved, withdrawn or still pending:
+      carried over = pending + resolved + withdrawn - received, by field.
 
     Pending at the end (DOMAIN 7): waiting for a supplement is exact (``waiting_at``); otherwise overdue when
     the cached ``due_at`` is before the end, else not due. ``due_at`` is the current statutory due, so two
@@ -171,53 +175,149 @@ def count_dossiers(
     its suspension began after the end while it was overdue; and one whose suspension spanned the end is
     judged by the due time its resume gave.
     """
-    d, by_field = Dossier, {}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # JIT would compile each of these index scans (~0.1 s to 0.8 s each), for more than it could save; and a
+        # statement the driver has prepared is planned for this period's bounds, not for any (a generic plan).
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    d = Dossier
     office = _office(col(d.office_id), office_id)
+    if office_id is None and dialect == "sqlite":
+        by_field = _in_period_by_ranges(session, start_at=start_at, end_at=end_at)
+    else:
+        by_field = _in_period_grouped(session, start_at=start_at, end_at=end_at, office=office)
+    if not by_field:
+        return {}
+    withdrawn = (col(d.withdrawn_at) >= start_at, col(d.withdrawn_at) < end_at)
+    for fld, n in session.execute(select(col(d.field), func.count()).where(*withdrawn, *office).group_by(d.field)):
+        by_field[fld].withdrawn += int(n)
+    if dialect == "postgresql":
+        # Its sets are small, estimated large (no statistics for a partial index's condition): parallel workers
+        # would take longer to start than to read them.
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    for fld, pending, pair in session.execute(_pending_at(end_at, list(by_field), office, dialect)):
+        overdue, waits = divmod(int(pair or 0), PAIR)
+        standing = by_field[fld].pending
+        standing["waiting"] += waits
+        standing["overdue"] += overdue
+        standing["not_due"] += int(pending) - waits - overdue
+    for tally in by_field.values():
+        tally.carried_over = tally.pending_total + tally.resolved_total + tally.withdrawn - tally.received_total
+    return {fld: tally for fld, tally in sorted(by_field.items()) if _counts_any(tally)}
 
-    def tally(fld: str) -> Tally:
-        return by_field.setdefault(fld, Tally())
 
+PAIR = 1 << 32  # two counts of one index range come back as one integer, a + PAIR * b (a scalar subquery's one value)
+
+
+def _in_period_by_ranges(session: Session, *, start_at: dt.datetime, end_at: dt.datetime) -> dict[str, Tally]:
+    """Per channel and field: received, then resolved (and published) by outcome, each the count of one range of
+    an index led by channel and field (and outcome). SQLite has no hash aggregate: a GROUP BY over the period's
+    range of ``received_at`` or ``completed_at`` sorts every row of it, three times as long as reading them."""
+    d, groups = Dossier, _groups()
+    channel_, field_ = groups.c.channel, groups.c.field
+
+    def cell(counted: ColumnElement[Any], *where: ColumnElement[bool]) -> ScalarSelect[Any]:
+        return select(counted).where(col(d.channel) == channel_, col(d.field) == field_, *where).scalar_subquery()
+
+    received = cell(func.count(), col(d.received_at) >= start_at, col(d.received_at) < end_at)
+    completed = (col(d.completed_at) >= start_at, col(d.completed_at) < end_at)
+    resolved_and_published = func.count() + literal(PAIR, BigInteger) * func.count(col(d.published_at))
+    resolved = [cell(resolved_and_published, col(d.outcome) == o, *completed) for o in OUTCOMES]
+    by_field: dict[str, Tally] = {}
+    for channel, fld, n, *pairs in session.execute(
+        select(channel_, field_, received, *resolved).where(field_.is_not(None))
+    ):
+        tally = by_field.setdefault(fld, Tally())
+        tally.received[channel] = int(n)
+        for outcome, pair in zip(OUTCOMES, pairs, strict=True):
+            published, tally.resolved[channel][outcome] = divmod(int(pair), PAIR)
+            tally.published += published
+    return by_field
+
+
+def _in_period_grouped(
+    session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office: list[ColumnElement[bool]]
+) -> dict[str, Tally]:
+    """The same counts grouped from one covering range each: PostgreSQL hashes the groups as it reads; and one
+    office of several reads only its own range of the indexes led by office (sorted, but only its rows, where
+    the ranges by channel and field would read every office's)."""
+    d, groups = Dossier, _groups()
+    fields = select(groups.c.field).where(groups.c.field.is_not(None)).distinct()
+    by_field = {fld: Tally() for fld in session.scalars(fields)}
     in_period = (col(d.received_at) >= start_at, col(d.received_at) < end_at)
     for fld, channel, n in session.execute(
         select(col(d.field), col(d.channel), func.count()).where(*in_period, *office).group_by(d.field, d.channel)
     ):
-        tally(fld).received[channel] += int(n)
+        by_field[fld].received[channel] += int(n)
     completed = (col(d.completed_at) >= start_at, col(d.completed_at) < end_at)
-    published = func.sum(_flag(col(d.published_at).is_not(None)))
     for fld, channel, outcome, n, shown in session.execute(
-        select(col(d.field), col(d.channel), col(d.outcome), func.count(), published)
+        select(col(d.field), col(d.channel), col(d.outcome), func.count(), func.count(col(d.published_at)))
         .where(*completed, *office)
         .group_by(d.field, d.channel, d.outcome)
     ):
-        tally(fld).resolved[channel][outcome] += int(n)
-        tally(fld).published += int(shown or 0)
-    withdrawn = (col(d.withdrawn_at) >= start_at, col(d.withdrawn_at) < end_at)
-    for fld, n in session.execute(select(col(d.field), func.count()).where(*withdrawn, *office).group_by(d.field)):
-        tally(fld).withdrawn += int(n)
-    for fld, n in _alive_at(session, start_at, [func.count()], office):
-        tally(fld).carried_over += int(n)
-    standing = [
-        func.sum(_flag(waiting_at(end_at))),
-        func.sum(case((waiting_at(end_at), 0), (col(d.due_at) < end_at, 1), else_=0)),
-        func.count(),
-    ]
-    for fld, waits, overdue, pending in _alive_at(session, end_at, standing, office):
-        tally(fld).pending["waiting"] += int(waits or 0)
-        tally(fld).pending["overdue"] += int(overdue or 0)
-        tally(fld).pending["not_due"] += int(pending) - int(waits or 0) - int(overdue or 0)
-    return dict(sorted(by_field.items()))
+        by_field[fld].resolved[channel][outcome] += int(n)
+        by_field[fld].published += int(shown or 0)
+    return by_field
 
 
-def _alive_at(
-    session: Session, at: dt.datetime, columns: list[Any], office: list[ColumnElement[bool]]
-) -> Iterator[tuple[Any, ...]]:
-    """Per field, ``columns`` over the dossiers received before ``at`` and neither completed nor withdrawn
-    before it: those completed at or after ``at``, then those not completed at all."""
+def _groups() -> CTE:
+    """Every channel and field pair of the ledger's dossiers, one seek each of ``ix_dossier_channel_received``
+    (DISTINCT would read every entry of an index). The indexes are led by channel, not by field, so that a
+    listing by field (``queries.list_dossiers``) keeps reading the newest receipts first."""
     d = Dossier
-    alive = (col(d.received_at) < at, or_(col(d.withdrawn_at).is_(None), col(d.withdrawn_at) >= at), *office)
-    for completion in (col(d.completed_at) >= at, col(d.completed_at).is_(None)):
-        query = select(col(d.field), *columns).where(completion, *alive).group_by(d.field)
-        yield from session.execute(query)
+    channels = union_all(*(select(literal(c).label("channel")) for c in CHANNELS)).subquery("channels")
+    first = select(func.min(col(d.field))).where(col(d.channel) == channels.c.channel).scalar_subquery()
+    groups = select(channels.c.channel, first.label("field")).cte("groups", recursive=True)
+    following = select(func.min(col(d.field))).where(col(d.channel) == groups.c.channel, col(d.field) > groups.c.field)
+    return groups.union_all(select(groups.c.channel, following.scalar_subquery()).where(groups.c.field.is_not(None)))
+
+
+SLOW_INDEX = "ix_dossier_completed_slowly"
+SLOW_DAYS = 30  # as in SLOW_INDEX's condition (completed more than 30 days after receipt)
+
+
+def _pending_at(
+    end_at: dt.datetime, fields: list[str], office: list[ColumnElement[bool]], dialect: str
+) -> CompoundSelect[Any]:
+    """Per field, the dossiers alive at ``end_at`` (count, waiting, overdue), from three small sets.
+
+    Those never completed: the partial index of the not completed ones. Those completed at or after ``end_at``
+    but received before it: a range of completions from ``end_at`` would read every later completion (a year
+    of them for last year's report); instead, those completed within 30 days of receipt were received in the
+    30 days before ``end_at`` (a short range of receipts), and the others are in a small partial index.
+    """
+    d = Dossier
+    waits = waiting_at(end_at)
+    # waiting + PAIR * overdue: one CASE a row, the event log read only for the few that need it
+    waiting_and_overdue = case((waits, 1), (col(d.due_at) < end_at, literal(PAIR, BigInteger)), else_=0)
+    standing = (col(d.field), func.count(), func.sum(waiting_and_overdue))
+    # ``field IN``: a leading equality for SQLite's planner, which would otherwise take ``completed_at IS NULL``
+    # on ix_dossier_completed and read the table for every row.
+    alive = (col(d.field).in_(fields), col(d.received_at) < end_at, *office)
+    completed_after = (*alive, col(d.completed_at) >= end_at)
+    slowly = _condition_of(SLOW_INDEX, dialect)
+    never = select(*standing).where(
+        *alive, col(d.completed_at).is_(None), or_(col(d.withdrawn_at).is_(None), col(d.withdrawn_at) >= end_at)
+    )
+    soon = select(*standing).where(
+        *completed_after,
+        col(d.channel).in_(CHANNELS),  # a range per channel and field of ix_dossier_channel_received
+        col(d.received_at) >= end_at - dt.timedelta(days=SLOW_DAYS + 1),
+        text(f"NOT ({slowly})"),
+    )
+    slow = select(*standing).where(*completed_after, text(slowly))
+    return union_all(*(part.group_by(d.field) for part in (never, soon, slow)))
+
+
+def _condition_of(index_name: str, dialect: str) -> str:
+    """A partial index's condition, written the same in a query so that the planner may use the index."""
+    index = next(i for i in Dossier.__table__.indexes if i.name == index_name)  # type: ignore[attr-defined]
+    return str(index.dialect_options[dialect]["where"])
+
+
+def _counts_any(tally: Tally) -> bool:
+    return any((tally.received_total, tally.resolved_total, tally.withdrawn, tally.carried_over, tally.pending_total))
 
 
 def waiting_at(end_at: dt.datetime) -> ColumnElement[bool]:

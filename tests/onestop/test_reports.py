@@ -393,3 +393,65 @@ def test_the_ledger_fixture_is_not_read_through_python_objects(built: Built) -> 
     with session_scope(built.ledger.engine) as session:
         period_report(session, period=Q2, tz=TZ, scope=scope_of(session, OFFICE_CODE))
         assert not [o for o in session.identity_map.values() if isinstance(o, Dossier)]
+
+
+# --- carried over and pending, whatever the time a dossier took ----------------------------------------------------
+def build_slow(ledger: Ledger) -> None:
+    """Dossiers completed more than 30 days after receipt (a partial index of their own) beside a quick one."""
+    cases = (  # received, resolved (3 working days each)
+        ("2023-02-01 09:00", "2023-07-03 10:00"),  # S1: before the quarter, after it: carried over, overdue
+        ("2023-03-01 09:00", "2023-04-20 10:00"),  # S4: carried over, resolved late in the quarter
+        ("2023-06-01 09:00", "2023-07-20 09:00"),  # S2: received in the quarter, overdue at its end
+        ("2023-06-12 09:00", "2023-06-20 09:00"),  # S3: received in the quarter, due 06-15: not due at its end
+    )
+    for received, resolved in cases:
+        code = receive(ledger, received_at=at(received), procedure=THREE_DAYS).code
+        act(ledger, code, "resolve", when=at(resolved))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def slow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path_factory.mktemp('slow') / 'ledger.db'}", None
+    else:
+        server = request.getfixturevalue("pg_server")
+        drop = f"test_reports_slow_{uuid.uuid4().hex[:12]}"
+        url = server.create_database(drop)
+    ledger = init_at(url)
+    try:
+        build_slow(ledger)
+        yield Built(ledger, {})
+    finally:
+        ledger.engine.dispose()
+        if drop:
+            server.drop_database(drop)
+
+
+def test_dossiers_completed_long_after_receipt_are_carried_over_and_pending_like_the_others(slow: Built) -> None:
+    q2 = render_json(report_of(slow))
+    assert q2["received"] == {"total": 2, "carried_over": 2, "direct": 2, "postal": 0, "level3": 0, "level4": 0}
+    assert q2["resolved"] == {"total": 1, "early": 0, "on_time": 0, "late": 1}
+    assert q2["pending"] == {"total": 3, "not_due": 1, "overdue": 2, "waiting": 0}
+    q3 = render_json(report_of(slow, period="2023-Q3"))
+    assert q3["received"]["total"] == 0 and q3["received"]["carried_over"] == 3
+    assert q3["resolved"] == {"total": 3, "early": 0, "on_time": 0, "late": 3}
+    assert q3["pending"]["total"] == 0
+
+
+@pytest.mark.parametrize("period", ["2023-Q1", "2023-Q2", "2023-Q3", "2023-05", "2023-06", "2023-H1", "2023"])
+def test_carried_over_by_conservation_equals_the_dossiers_alive_at_the_start(built: Built, period: str) -> None:
+    """The report derives carried over from the other counts (each dossier alive at the start or received in the
+    period is resolved, withdrawn or pending at its end); here it is counted from its definition instead."""
+    report = report_of(built, period=period)
+    start = report.start_at
+    with session_scope(built.ledger.engine) as session:
+        office = session.exec(select(Office).where(Office.code == OFFICE_CODE)).one()
+        rows = session.exec(select(Dossier).where(Dossier.office_id == office.id)).all()
+        alive = [
+            d
+            for d in rows
+            if d.received_at < start
+            and (d.completed_at is None or d.completed_at >= start)
+            and (d.withdrawn_at is None or d.withdrawn_at >= start)
+        ]
+    assert report.total.carried_over == len(alive)

@@ -7,7 +7,12 @@ process, on a fresh database:
 - ours: ``onestop --db X import FILE --json`` (engine per row, events, codes, idempotence checks);
 - floor: ``csv.reader`` → ``executemany`` into a SQLite table with the CSV's 16 columns, 2,000 rows per
   transaction like the importer (PostgreSQL: ``COPY ... FROM STDIN (FORMAT csv)`` of the file);
-with wall time and the child's peak memory (``wait4`` ru_maxrss). Memory is flat when the 1M peak ≈ the 100k peak.
+with wall time, CPU time and the child's peak memory (GNU time). Memory is flat when the 1M peak ≈ the 100k peak.
+
+A second floor on SQLite, ``--ledger-floor``, says how much of the time the ledger's own tables cost: the very rows
+our import wrote (dossiers with their events, read back from its database) inserted by bare ``executemany`` into a
+fresh ledger with the same schema (its indexes, foreign keys on, WAL), 2,000 dossiers per transaction; only the
+inserts are timed (the child reports its own wall and CPU time for them).
 """
 
 from __future__ import annotations
@@ -64,6 +69,37 @@ with psycopg.connect(sys.argv[2], autocommit=True) as conn:
 """
 
 
+LEDGER_FLOOR = """
+import json, sqlite3, sys, time
+source = sqlite3.connect(sys.argv[1])
+target = sqlite3.connect(sys.argv[2], isolation_level=None)
+for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
+    target.execute("PRAGMA " + pragma)
+def insert_sql(table):
+    n = len(source.execute("SELECT * FROM " + table + " LIMIT 0").description)
+    return "INSERT INTO " + table + " VALUES (" + ", ".join("?" * n) + ")"
+dossier_sql, event_sql = insert_sql("dossier"), insert_sql("event")
+wall = cpu = 0.0
+last = 0
+while True:
+    dossiers = source.execute("SELECT * FROM dossier WHERE id > ? ORDER BY id LIMIT 2000", (last,)).fetchall()
+    if not dossiers:
+        break
+    events = source.execute(
+        "SELECT * FROM event WHERE dossier_id > ? AND dossier_id <= ? ORDER BY id", (last, dossiers[-1][0])
+    ).fetchall()
+    last = dossiers[-1][0]
+    start, start_cpu = time.perf_counter(), time.process_time()
+    target.execute("BEGIN IMMEDIATE")
+    target.executemany(dossier_sql, dossiers)
+    target.executemany(event_sql, events)
+    target.execute("COMMIT")
+    wall += time.perf_counter() - start
+    cpu += time.process_time() - start_cpu
+print(json.dumps({"wall": wall, "cpu": cpu, "dossiers": target.execute("SELECT count(*) FROM dossier").fetchone()[0]}))
+"""
+
+
 def csv_file(rows: int) -> Path:
     path = DATA / f"import-{rows}.csv"
     if not path.exists():
@@ -74,10 +110,15 @@ def csv_file(rows: int) -> Path:
     return path
 
 
+def init_ledger(db: str) -> None:
+    init = run_child([ONESTOP, "--db", db, "init", "--office-code", OFFICE_CODE, "--office-name", OFFICE_NAME],
+                     env=bench_env())  # fmt: skip
+    assert init.returncode == 0, init.stderr
+
+
 def ours(db: str, csv: Path) -> ChildRun:
     env = bench_env()
-    init = run_child([ONESTOP, "--db", db, "init", "--office-code", OFFICE_CODE, "--office-name", OFFICE_NAME], env=env)
-    assert init.returncode == 0, init.stderr
+    init_ledger(db)
     run = run_child([ONESTOP, "--db", db, "import", str(csv), "--json"], env=env)
     if run.returncode != 0:
         print(f"  import exited {run.returncode}: {run.stderr[-500:]}")
@@ -100,7 +141,23 @@ def show(label: str, rows: int, mine: ChildRun, floor: ChildRun, goal: float | N
     print(ratio_line(label + ", CPU of the client process", mine.cpu, floor.cpu, goal))
 
 
-def sqlite_round(rows: int, goal: float | None) -> ChildRun:
+def ledger_floor(rows: int, ours_db: Path, mine: ChildRun) -> None:
+    """The rows our import wrote, inserted bare into a fresh ledger: what the ledger's schema alone costs."""
+    fresh = DATA / f"import-ledger-floor-{rows}.db"
+    remove_sqlite(fresh)
+    init_ledger(str(fresh))
+    run = run_child([PYTHON, "-c", LEDGER_FLOOR, str(ours_db), str(fresh)], env=bench_env())
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    assert found["dossiers"] == rows, found
+    print(f"  ledger floor (the same dossiers and events, bare executemany into the ledger's schema): "
+          f"{found['wall']:.2f} s, CPU {found['cpu']:.2f} s")  # fmt: skip
+    print(ratio_line(f"import {rows:,} rows vs the ledger floor", mine.wall, found["wall"], None))
+    print(ratio_line(f"import {rows:,} rows vs the ledger floor, CPU", mine.cpu, found["cpu"], None))
+    remove_sqlite(fresh)
+
+
+def sqlite_round(rows: int, goal: float | None, *, with_ledger_floor: bool = False) -> ChildRun:
     path = csv_file(rows)
     print(f"\nSQLite, {rows:,} rows ({path.stat().st_size / 1e6:.0f} MB CSV)")
     floor_db, ours_db = DATA / f"import-floor-{rows}.db", DATA / f"import-ours-{rows}.db"
@@ -111,6 +168,8 @@ def sqlite_round(rows: int, goal: float | None) -> ChildRun:
     mine = ours(str(ours_db), path)
     show(f"import {rows:,} rows vs executemany (SQLite)", rows, mine, floor, goal)
     remove_sqlite(floor_db)
+    if with_ledger_floor and mine.returncode == 0:
+        ledger_floor(rows, ours_db, mine)
     return mine
 
 
@@ -132,11 +191,12 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=0, help="also this many rows (e.g. 1000000), SQLite")
     parser.add_argument("--pg", action="store_true", help="the big size (or --rows) on PostgreSQL too")
     parser.add_argument("--skip-small", action="store_true")
+    parser.add_argument("--ledger-floor", action="store_true", help="also the bare insert into the ledger's schema")
     args = parser.parse_args()
     print_machine()
-    small = None if args.skip_small else sqlite_round(args.rows, 5.0)
+    small = None if args.skip_small else sqlite_round(args.rows, 5.0, with_ledger_floor=args.ledger_floor)
     if args.big:
-        big = sqlite_round(args.big, None)
+        big = sqlite_round(args.big, None, with_ledger_floor=args.ledger_floor)
         if small is not None:
             print(
                 f"memory: peak RSS {small.max_rss_mib:.0f} MiB at {args.rows:,} rows, "

@@ -425,6 +425,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "route.postal": ("Bưu chính công ích", "Public postal service"),
     "route.online": ("Trực tuyến", "Online"),
     "output.file": ("Không ghi được tệp {path}: {detail}", "Cannot write file {path}: {detail}"),
+    # the importer
+    "import.code_taken": (
+        "Mã hồ sơ {code} đã dùng cho một hồ sơ khác (khác thủ tục, người nộp hoặc thời điểm tiếp nhận); "
+        "dòng này không được nhập",
+        "Dossier code {code} is already used by another dossier (another procedure, applicant or receipt "
+        "instant); this row was not imported",
+    ),
+    "storage.file_size": (
+        "Không ghi được cơ sở dữ liệu: tệp đã chạm giới hạn kích thước tệp của tiến trình "
+        "({limit} byte, ulimit -f): {detail}",
+        "Cannot write the database: its file reached this process's file size limit ({limit} bytes, "
+        "ulimit -f): {detail}",
+    ),
 }
 
 

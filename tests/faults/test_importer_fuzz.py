@@ -24,8 +24,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from onestop.context import Ledger
@@ -229,6 +230,13 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None
                                        HealthCheck.large_base_example])  # fmt: skip
 
 
+@FUZZ
+@given(draft=drafts())
+def test_any_export_is_imported_row_by_row_without_traceback_or_partial_write(template: Path, draft: Draft) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        check_import(template, draft, Path(folder))
+
+
 def test_an_export_of_nothing_but_a_header_imports_nothing(template: Path, tmp_path: Path) -> None:
     check_import(template, Draft(("address", *REQUIRED), ()), tmp_path)
 
@@ -248,6 +256,30 @@ def test_a_field_beyond_the_csv_modules_limit_is_reported_with_its_line_and_the_
     template: Path, tmp_path: Path
 ) -> None:
     check_import(template, draft_of(GOOD, {**GOOD, "applicant": Huge("x" * (CSV_FIELD_LIMIT + 1))}, GOOD), tmp_path)
+
+
+@pytest.mark.parametrize("char", ["\n", "\r\n", '"', "ễ"])
+def test_an_oversized_quoted_field_over_many_lines_is_one_reported_row_and_the_rows_after_it_go_in(
+    template: Path, tmp_path: Path, char: str
+) -> None:
+    """The csv module stops in the middle of such a field; the rest of it must not be read as rows of its own."""
+    huge = Huge((char + "x") * (CSV_FIELD_LIMIT // 2 + 1))
+    check_import(template, draft_of(GOOD, {**GOOD, "applicant": huge}, {**GOOD, "applicant": "Lê Minh"},
+                                    {**GOOD, "applicant": f'"{huge}'}, GOOD), tmp_path)  # fmt: skip
+
+
+def test_an_oversized_field_left_open_to_the_end_of_the_file_is_reported_at_its_first_line(
+    template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    head = ",".join(("address", *REQUIRED))
+    good = f"row 0,{THREE_DAYS},direct,Lê Minh,2023-03-06 09:00"
+    later = "".join(f"row {n},{THREE_DAYS},direct,Bùi Thanh Tâm {n},2023-03-06 10:00\n" for n in (2, 3))
+    path.write_text(f'{head}\n{good}\nrow 1,{THREE_DAYS},direct,"{"x" * CSV_FIELD_LIMIT}\n{later}', encoding="utf-8")
+    with fresh_ledger(template) as ledger:
+        result = import_csv(ledger, path, now=NOW, describe=describe)
+        assert (result.imported, [e.line for e in result.errors]) == (1, [3])
+        assert ledger_rows(ledger) == {0: ("Lê Minh", 1)}
 
 
 def test_a_row_whose_steps_the_lifecycle_refuses_is_reported_with_the_action_and_status_named(

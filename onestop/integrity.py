@@ -10,21 +10,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, func, insert, select, type_coerce, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.types import NullType
 
 from onestop import lifecycle
-from onestop.context import Ledger
+from onestop.context import Ledger, rule_of
 from onestop.db import session_scope, sqlite_path
 from onestop.errors import StorageError
-from onestop.models import Apology, Dossier, Event, Procedure
-from onestop.services import append_event, rule_for, store_state
+from onestop.models import Apology, Instant
+from onestop.services import DOSSIER, EVENT, PROCEDURE, Recorded, event_values, last_event_id, state_values
+from sla.deadline import Rule
 
 BATCH = 2000
+APOLOGY: Table = Apology.__table__  # type: ignore[attr-defined]
+History = list[tuple[str, dt.datetime, str]]
+# What verify compares: the cached columns, in the order of ``_pairs``.
+CHECKED = ("status", "due_at", "completed_at", "outcome", "withdrawn_at", "is_open")
 
 
 @dataclass
@@ -45,78 +55,85 @@ class Verification:
 
 
 def verify_ledger(ledger: Ledger) -> Verification:
+    """Read as column tuples, a batch of dossiers (by primary key) and their events (one index range) at a time."""
     result = Verification()
     with session_scope(ledger.engine) as session:
-        procedures = {p.code: rule_for(p) for p in session.exec(select(Procedure))}
-        last_id = 0
-        while True:
-            batch = list(
-                session.exec(select(Dossier).where(col(Dossier.id) > last_id).order_by(col(Dossier.id)).limit(BATCH))
-            )
-            if not batch:
-                break
-            last_id = batch[-1].id or last_id
-            _check_batch(session, ledger, procedures, batch, result)
-        _check_sequences(session, result)
-        _check_apologies(session, result)
+        conn = session.connection()
+        rules = _rules(conn)
+        for batch, histories in _batches(conn):
+            _check_batch(ledger, rules, batch, histories, result)
+        _check_sequences(conn, result)
+        _check_apologies(conn, result)
     return result
 
 
+def _rules(conn: Connection) -> dict[str, Rule]:
+    query = select(PROCEDURE.c.code, PROCEDURE.c.unit, PROCEDURE.c.amount, PROCEDURE.c.cutoff)
+    return {code: rule_of(unit, amount, cutoff) for code, unit, amount, cutoff in conn.execute(query)}
+
+
+def _batches(conn: Connection) -> Iterator[tuple[Sequence[Any], dict[int, History]]]:
+    columns = [DOSSIER.c.id, DOSSIER.c.code, DOSSIER.c.procedure_code, *(DOSSIER.c[name] for name in CHECKED)]
+    events = select(EVENT.c.dossier_id, EVENT.c.kind, EVENT.c.occurred_at, EVENT.c.note)
+    last_id = 0
+    while True:
+        batch = conn.execute(select(*columns).where(DOSSIER.c.id > last_id).order_by(DOSSIER.c.id).limit(BATCH)).all()
+        if not batch:
+            return
+        first_id, last_id = batch[0][0], batch[-1][0]
+        histories: dict[int, History] = defaultdict(list)
+        in_range = events.where(EVENT.c.dossier_id.between(first_id, last_id))
+        for dossier_id, kind, occurred_at, note in conn.execute(in_range.order_by(EVENT.c.dossier_id, EVENT.c.id)):
+            histories[dossier_id].append((kind, occurred_at, note))
+        yield batch, histories
+
+
 def _check_batch(
-    session: Session, ledger: Ledger, rules: dict[str, object], batch: list[Dossier], result: Verification
+    ledger: Ledger, rules: dict[str, Rule], batch: Sequence[Any], histories: dict[int, History], result: Verification
 ) -> None:
-    ids = [d.id for d in batch]
-    history: dict[int, list[tuple[str, dt.datetime, str]]] = defaultdict(list)
-    for event in session.exec(select(Event).where(col(Event.dossier_id).in_(ids)).order_by(col(Event.id))):
-        history[event.dossier_id].append((event.kind, event.occurred_at, event.note))
-    for dossier in batch:
+    for dossier_id, code, procedure_code, *cached in batch:
         result.dossiers += 1
-        events = history.get(dossier.id or 0, [])
+        events = histories.get(dossier_id, [])
         if not events or events[0][0] != "received":
-            result.problems.append(Problem(dossier.code, "history", "does not start with its receipt"))
+            result.problems.append(Problem(code, "history", "does not start with its receipt"))
             continue
         try:
-            state = lifecycle.derive(ledger.deadlines, rules[dossier.procedure_code], events)  # type: ignore[arg-type]
+            state = lifecycle.derive(ledger.deadlines, rules[procedure_code], events)
         except Exception as error:  # a history the rules refuse is itself the finding
-            result.problems.append(Problem(dossier.code, "history", str(error)))
+            result.problems.append(Problem(code, "history", str(error)))
             continue
-        for name, cached, derived in _pairs(dossier, state):
-            if cached != derived:
-                result.problems.append(Problem(dossier.code, name, f"cached {cached} ≠ events {derived}"))
+        for name, kept, derived in zip(CHECKED, cached, _derived(state), strict=True):
+            if kept != derived:
+                result.problems.append(Problem(code, name, f"cached {kept} ≠ events {derived}"))
 
 
-def _pairs(d: Dossier, s: lifecycle.State) -> list[tuple[str, object, object]]:
-    return [
-        ("status", d.status, s.status.value),
-        ("due_at", d.due_at, s.due_at),
-        ("completed_at", d.completed_at, s.completed_at),
-        ("outcome", d.outcome, s.outcome.value if s.outcome else None),
-        ("withdrawn_at", d.withdrawn_at, s.withdrawn_at),
-        ("is_open", d.is_open, s.is_open),
-    ]
+def _derived(s: lifecycle.State) -> tuple[object, ...]:
+    outcome = s.outcome.value if s.outcome else None
+    return (s.status.value, s.due_at, s.completed_at, outcome, s.withdrawn_at, s.is_open)
 
 
-def _check_sequences(session: Session, result: Verification) -> None:
-    rows = session.exec(
-        select(
-            Dossier.office_id, Dossier.received_on, func.count(), func.max(Dossier.seq), func.min(Dossier.seq)
-        ).group_by(col(Dossier.office_id), col(Dossier.received_on))
+def _check_sequences(conn: Connection, result: Verification) -> None:
+    d = DOSSIER.c
+    rows = conn.execute(
+        select(d.office_id, d.received_on, func.count(), func.max(d.seq), func.min(d.seq)).group_by(
+            d.office_id, d.received_on
+        )
     )
     for office_id, day, count, highest, lowest in rows:
         if lowest != 1 or highest != count:
             result.problems.append(
                 Problem(f"office {office_id} {day}", "sequence", f"{count} dossiers numbered {lowest}..{highest}")
             )
-    duplicated = session.exec(select(Dossier.code).group_by(col(Dossier.code)).having(func.count() > 1))
-    for code in duplicated:
+    for code in conn.execute(select(d.code).group_by(d.code).having(func.count() > 1)).scalars():
         result.problems.append(Problem(code, "code", "used twice"))
 
 
-def _check_apologies(session: Session, result: Verification) -> None:
-    rows = session.exec(
-        select(Dossier.code, func.count())
-        .join(Apology, col(Apology.dossier_id) == col(Dossier.id))
-        .group_by(col(Dossier.code))
+def _check_apologies(conn: Connection, result: Verification) -> None:
+    apology = APOLOGY.c
+    rows = conn.execute(
+        select(DOSSIER.c.code, func.count())
+        .join_from(DOSSIER, APOLOGY, apology.dossier_id == DOSSIER.c.id)
+        .group_by(DOSSIER.c.code)
         .having(func.count() > 1)
     )
     for code, count in rows:
@@ -131,62 +148,84 @@ class Change:
     new_due_at: dt.datetime | None
 
 
+@dataclass(frozen=True)
+class _Drift:
+    """An open dossier whose events give another due time than its cached one, as read."""
+
+    dossier_id: int
+    code: str
+    last_event_id: int
+    last_event_at: dt.datetime
+    old_due_at: dt.datetime | None
+    state: lifecycle.State
+
+
 def recalculate(ledger: Ledger, *, now: dt.datetime, dry_run: bool) -> list[Change]:
-    """Open dossiers whose due time differs under the current calendar; applied unless ``dry_run``."""
-    changes: list[Change] = []
-    with session_scope(ledger.engine, write=not dry_run) as session:
-        rules = {p.code: rule_for(p) for p in session.exec(select(Procedure))}
-        last_id = 0
-        while True:
-            batch = list(
-                session.exec(
-                    select(Dossier)
-                    .where(col(Dossier.is_open).is_(True), col(Dossier.id) > last_id)
-                    .order_by(col(Dossier.id))
-                    .limit(BATCH)
-                )
-            )
-            if not batch:
-                break
-            last_id = batch[-1].id or last_id
-            changes += _recalculate_batch(session, ledger, rules, batch, now=now, dry_run=dry_run)
-    return changes
+    """Open dossiers whose due time differs under the current calendar; applied unless ``dry_run``.
+
+    The open dossiers and their events are read in one query ordered by id, in a read transaction; only the
+    changes are then written, in one write transaction, each checked first against what desks appended since."""
+    with session_scope(ledger.engine) as session:
+        conn = session.connection()
+        drifts = list(_drifts(conn, ledger, _rules(conn)))
+    if dry_run or not drifts:
+        return [Change(d.code, d.old_due_at, d.state.due_at) for d in drifts]
+    with session_scope(ledger.engine, write=True) as session:
+        conn = session.connection()
+        return [change for d in drifts if (change := _record(conn, ledger, d, now=now)) is not None]
 
 
-def _recalculate_batch(
-    session: Session,
-    ledger: Ledger,
-    rules: dict[str, object],
-    batch: list[Dossier],
-    *,
-    now: dt.datetime,
-    dry_run: bool,
-) -> list[Change]:
-    ids = [d.id for d in batch]
-    history: dict[int, list[tuple[str, dt.datetime, str]]] = defaultdict(list)
-    for event in session.exec(select(Event).where(col(Event.dossier_id).in_(ids)).order_by(col(Event.id))):
-        history[event.dossier_id].append((event.kind, event.occurred_at, event.note))
-    out = []
-    for dossier in batch:
-        state = lifecycle.derive(ledger.deadlines, rules[dossier.procedure_code], history[dossier.id or 0])  # type: ignore[arg-type]
-        if state.due_at == dossier.due_at:
-            continue
-        out.append(Change(dossier.code, dossier.due_at, state.due_at))
-        if not dry_run:
-            old = dossier.due_at
-            store_state(dossier, state)
-            session.add(dossier)
-            at = max(now, dossier.last_event_at)
-            append_event(
-                session,
-                dossier,
-                "recalculated",
-                at,
-                now=now,
-                note=f"{old.isoformat() if old else '-'} -> {state.due_at.isoformat() if state.due_at else '-'}",
-            )
-            dossier.last_event_at = at
-    return out
+def _drifts(conn: Connection, ledger: Ledger, rules: dict[str, Rule]) -> Iterator[_Drift]:
+    # The dossier's instants come once per event row: read raw, converted once per dossier.
+    instant = Instant().process_result_value
+    query = (
+        select(
+            DOSSIER.c.id,
+            DOSSIER.c.code,
+            DOSSIER.c.procedure_code,
+            type_coerce(DOSSIER.c.due_at, NullType),
+            type_coerce(DOSSIER.c.last_event_at, NullType),
+            EVENT.c.id,
+            EVENT.c.kind,
+            EVENT.c.occurred_at,
+            EVENT.c.note,
+        )
+        .join(EVENT, EVENT.c.dossier_id == DOSSIER.c.id)
+        .where(DOSSIER.c.is_open.is_(True))
+        .order_by(DOSSIER.c.id, EVENT.c.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for _, rows in itertools.groupby(conn.execute(query), key=itemgetter(0)):
+        events = list(rows)
+        dossier_id, code, procedure_code, due_at, last_event_at = events[0][:5]
+        history = [(kind, occurred_at, note) for *_, kind, occurred_at, note in events]
+        state = lifecycle.derive(ledger.deadlines, rules[procedure_code], history)
+        due_at = instant(due_at, conn.dialect)
+        if state.due_at != due_at:
+            last_at = instant(last_event_at, conn.dialect)
+            assert last_at is not None
+            yield _Drift(dossier_id, code, events[-1][5], last_at, due_at, state)
+
+
+def _record(conn: Connection, ledger: Ledger, drift: _Drift, *, now: dt.datetime) -> Change | None:
+    """Write one change, unless a desk has acted on the dossier since it was read: then decide again."""
+    if last_event_id(conn, drift.dossier_id) != drift.last_event_id:
+        fresh = Recorded.read(conn, drift.code)
+        if not fresh.dossier.is_open or fresh.last_event_id is None:
+            return None
+        state = lifecycle.derive(ledger.deadlines, fresh.rule, fresh.history)
+        if state.due_at == fresh.dossier.due_at:
+            return None
+        drift = _Drift(
+            drift.dossier_id, drift.code, fresh.last_event_id, fresh.dossier.last_event_at, fresh.dossier.due_at, state
+        )
+    old, new = drift.old_due_at, drift.state
+    at = max(now, drift.last_event_at)
+    conn.execute(update(DOSSIER).where(DOSSIER.c.id == drift.dossier_id), {**state_values(new), "last_event_at": at})
+    note = f"{old.isoformat() if old else '-'} -> {new.due_at.isoformat() if new.due_at else '-'}"
+    conn.execute(insert(EVENT), {**event_values(kind="recalculated", at=at, now=now, officer="", note=note),
+                                 "dossier_id": drift.dossier_id})  # fmt: skip
+    return Change(drift.code, old, new.due_at)
 
 
 # --- backup --------------------------------------------------------------------------------------------------------

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Table, func, insert, text, update
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from onestop import lifecycle
 from onestop.context import Ledger, rule_of
+from onestop.db import reading
 from onestop.errors import InputError, NotFoundError
 from onestop.models import Dossier, Event, Office, Procedure
 from onestop.text import fold, normalise
@@ -21,6 +27,16 @@ from sla.deadline import Rule
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # desk PCs' clocks drift a little
 LIMITS = {"applicant": 200, "id_number": 20, "phone": 20, "address": 300, "officer": 120, "note": 1000}
+DOSSIER: Table = Dossier.__table__  # type: ignore[attr-defined]
+EVENT: Table = Event.__table__  # type: ignore[attr-defined]
+PROCEDURE: Table = Procedure.__table__  # type: ignore[attr-defined]
+# Built once: the statements of the locked section should cost no more Python than they must.
+NEXT_NUMBER = text(
+    "INSERT INTO counter (office_id, scope, period, last) VALUES (:o, :s, :p, 1) "
+    "ON CONFLICT (office_id, scope, period) DO UPDATE SET last = counter.last + 1 RETURNING last"
+)
+INSERT_DOSSIER = insert(DOSSIER).returning(DOSSIER.c.id)
+INSERT_EVENT = insert(EVENT)
 
 
 @dataclass(frozen=True)
@@ -37,15 +53,8 @@ def next_number(session: Session, *, office_id: int, scope: str, period: str) ->
     The row lock (PostgreSQL) or the write lock taken by BEGIN IMMEDIATE (SQLite) makes concurrent desks wait
     for each other; a rolled-back transaction gives its number back, so the sequence has no gaps.
     """
-    return int(
-        session.execute(  # type: ignore[call-overload]
-            text(
-                "INSERT INTO counter (office_id, scope, period, last) VALUES (:o, :s, :p, 1) "
-                "ON CONFLICT (office_id, scope, period) DO UPDATE SET last = counter.last + 1 RETURNING last"
-            ),
-            {"o": office_id, "s": scope, "p": period},
-        ).scalar_one()
-    )
+    found = session.connection().execute(NEXT_NUMBER, {"o": office_id, "s": scope, "p": period})
+    return int(found.scalar_one())
 
 
 def dossier_code(office_code: str, received_on: dt.date, seq: int) -> str:
@@ -111,22 +120,25 @@ def receive_dossier(
     officer: str = "",
     appointment_at: dt.datetime | None = None,
 ) -> Dossier:
-    """Tiếp nhận (Decree 61/2018 Art. 17): a new dossier with its code, due time and first event."""
+    """Tiếp nhận (Decree 61/2018 Art. 17): a new dossier with its code, due time and first event.
+
+    Everything but the writes happens first (look-up, engine, checks); the locked part is the number, the
+    dossier and its event: three statements, then the caller's commit."""
     if channel not in lifecycle.CHANNELS:
         raise InputError("input.channel", value=channel)
     check_instant(at, now=now)
     name = clean(applicant.name, name="applicant", required=True) or ""
-    procedure = get_procedure(session, procedure_code)
+    with reading(session) as conn:
+        procedure = _procedure_row(conn, procedure_code)
     engine = ledger.deadlines
-    state = lifecycle.receive(engine, rule_for(procedure), at)
+    state = lifecycle.receive(engine, rule_of(procedure.unit, procedure.amount, procedure.cutoff), at)
     received_on = engine.local(at).date()
     assert office.id is not None
-    seq = next_number(session, office_id=office.id, scope="dossier", period=received_on.isoformat())
     dossier = Dossier(
         office_id=office.id,
-        code=dossier_code(office.code, received_on, seq),
+        code="",
         received_on=received_on,
-        seq=seq,
+        seq=0,
         procedure_code=procedure.code,
         field=procedure.field,
         channel=channel,
@@ -143,10 +155,16 @@ def receive_dossier(
         is_open=True,
         last_event_at=at,
     )
-    session.add(dossier)
-    session.flush()
-    assert dossier.id is not None
-    _append(session, dossier.id, "received", at, now=now, officer=officer, note=channel)
+    event = event_values(kind="received", at=at, now=now, officer=officer, note=channel)
+    values = {c.name: getattr(dossier, c.name) for c in DOSSIER.columns if c.name != "id"}
+    # The locked section (SQLite's write lock from the first statement; PostgreSQL's counter row lock).
+    seq = next_number(session, office_id=office.id, scope="dossier", period=received_on.isoformat())
+    dossier.seq, dossier.code = seq, dossier_code(office.code, received_on, seq)
+    values.update(seq=seq, code=dossier.code)
+    conn = session.connection()
+    dossier.id = conn.execute(INSERT_DOSSIER, values).scalar_one()
+    conn.execute(INSERT_EVENT, {**event, "dossier_id": dossier.id})
+    make_transient_to_detached(dossier)  # what it would be if it had been loaded: a copy of its row
     return dossier
 
 
@@ -163,22 +181,104 @@ def act_on_dossier(
     return_via: str | None = None,
 ) -> Dossier:
     """Any lifecycle action but receipt: supplement, resume, suspend, transfer(_back), resolve, return, reject,
-    withdraw. The state comes from replaying the dossier's events, then the new event is appended."""
+    withdraw. The state comes from replaying the dossier's events, then the new event is appended.
+
+    The dossier is read and the action decided before the write lock; under the lock, if another desk has
+    appended an event meanwhile, it is decided again on what is now recorded (so two desks acting on one dossier
+    at once are serialised, never both recorded on the same state)."""
     if action == "return" and return_via is not None and return_via not in lifecycle.RETURN_ROUTES:
         raise InputError("input.return_via", value=return_via)
-    dossier = get_dossier(session, code, lock=True)
-    check_instant(at, now=now, previous=dossier.last_event_at)
-    note = clean(note, name="note") or ""
-    state = current_state(session, ledger, dossier)
-    new, kind = lifecycle.apply_action(
-        ledger.deadlines, _rule(session, dossier), state, action, at, return_via=return_via
-    )
-    store_state(dossier, new)
-    session.add(dossier)
-    assert dossier.id is not None
-    event_note = (new.return_via or "direct") if action == "return" else note
-    _append(session, dossier.id, kind, at, now=now, officer=officer, note=event_note)
+    decide = partial(_decide, ledger, action=action, at=at, now=now, officer=officer, note=note, return_via=return_via)
+    with reading(session) as conn:
+        seen = Recorded.read(conn, code)
+    state, event = decide(seen)
+    conn = session.connection()  # the write lock from here on
+    if last_event_id(conn, seen.dossier.id or 0) != seen.last_event_id:
+        seen = Recorded.read(conn, code)
+        state, event = decide(seen)
+    dossier = seen.dossier
+    store_state(dossier, state)
+    conn.execute(update(DOSSIER).where(DOSSIER.c.id == dossier.id), state_values(state))
+    conn.execute(INSERT_EVENT, {**event, "dossier_id": dossier.id})
     return dossier
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A dossier as recorded: its row, its procedure's rule, its events and the last one's id (which, compared
+    under the write lock, tells whether anything was appended since it was read)."""
+
+    dossier: Dossier
+    rule: Rule
+    history: list[tuple[str, dt.datetime, str]]
+    last_event_id: int | None
+
+    @classmethod
+    def read(cls, conn: Connection, code: str) -> Recorded:
+        row = conn.execute(core_select(DOSSIER).where(DOSSIER.c.code == code.strip())).first()
+        if row is None:
+            raise NotFoundError("notfound.dossier", code=code)
+        dossier = Dossier(**row._asdict())
+        make_transient_to_detached(dossier)
+        procedure = _procedure_row(conn, dossier.procedure_code)
+        events = conn.execute(
+            core_select(EVENT.c.id, EVENT.c.kind, EVENT.c.occurred_at, EVENT.c.note)
+            .where(EVENT.c.dossier_id == dossier.id)
+            .order_by(EVENT.c.id)
+        ).all()
+        rule = rule_of(procedure.unit, procedure.amount, procedure.cutoff)
+        history = [(kind, occurred_at, event_note) for _, kind, occurred_at, event_note in events]
+        return cls(dossier, rule, history, events[-1][0] if events else None)
+
+
+def _decide(
+    ledger: Ledger,
+    seen: Recorded,
+    *,
+    action: str,
+    at: dt.datetime,
+    now: dt.datetime,
+    officer: str,
+    note: str,
+    return_via: str | None,
+) -> tuple[lifecycle.State, dict[str, Any]]:
+    """The new state and the event that records it; or the typed error that refuses the action."""
+    check_instant(at, now=now, previous=seen.dossier.last_event_at)
+    note = clean(note, name="note") or ""
+    state = lifecycle.derive(ledger.deadlines, seen.rule, seen.history)
+    new, kind = lifecycle.apply_action(ledger.deadlines, seen.rule, state, action, at, return_via=return_via)
+    note = (new.return_via or "direct") if action == "return" else note
+    return new, event_values(kind=kind, at=at, now=now, officer=officer, note=note)
+
+
+def last_event_id(conn: Connection, dossier_id: int) -> int | None:
+    """Under the write lock: the dossier's row locked (PostgreSQL; SQLite's write lock already covers it), then
+    the id of its last event."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(core_select(DOSSIER.c.id).where(DOSSIER.c.id == dossier_id).with_for_update())
+    found = conn.execute(core_select(func.max(EVENT.c.id)).where(EVENT.c.dossier_id == dossier_id)).scalar()
+    return int(found) if found is not None else None
+
+
+def _procedure_row(conn: Connection, code: str) -> Any:
+    row = conn.execute(
+        core_select(
+            PROCEDURE.c.code, PROCEDURE.c.field, PROCEDURE.c.unit, PROCEDURE.c.amount, PROCEDURE.c.cutoff
+        ).where(PROCEDURE.c.code == code.strip())
+    ).first()
+    if row is None:
+        raise NotFoundError("notfound.procedure", code=code)
+    return row
+
+
+def event_values(*, kind: str, at: dt.datetime, now: dt.datetime, officer: str, note: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "occurred_at": at,
+        "recorded_at": now,
+        "officer": clean(officer, name="officer") or "",
+        "note": note,
+    }
 
 
 def current_state(session: Session, ledger: Ledger, dossier: Dossier) -> lifecycle.State:
@@ -196,19 +296,27 @@ def events_of(session: Session, dossier: Dossier) -> list[Event]:
 
 def store_state(dossier: Dossier, state: lifecycle.State) -> None:
     """Mirror a derived state into the dossier's cached columns."""
-    dossier.status = state.status.value
-    dossier.is_open = state.is_open
-    dossier.counted_from = state.clock.counted_from
-    dossier.due_at = state.due_at
-    dossier.completed_at = state.completed_at
-    dossier.outcome = state.outcome.value if state.outcome else None
-    dossier.withdrawn_at = state.withdrawn_at
-    dossier.returned_at = state.returned_at
-    dossier.return_via = state.return_via
-    dossier.waiting_since = state.waiting_since
-    dossier.extended_due_at = state.extended_due_at
-    dossier.late_again_at = state.late_again_at
-    dossier.last_event_at = state.last_event_at
+    for name, value in state_values(state).items():
+        setattr(dossier, name, value)
+
+
+def state_values(state: lifecycle.State) -> dict[str, Any]:
+    """The cached columns of a dossier in ``state``."""
+    return {
+        "status": state.status.value,
+        "is_open": state.is_open,
+        "counted_from": state.clock.counted_from,
+        "due_at": state.due_at,
+        "completed_at": state.completed_at,
+        "outcome": state.outcome.value if state.outcome else None,
+        "withdrawn_at": state.withdrawn_at,
+        "returned_at": state.returned_at,
+        "return_via": state.return_via,
+        "waiting_since": state.waiting_since,
+        "extended_due_at": state.extended_due_at,
+        "late_again_at": state.late_again_at,
+        "last_event_at": state.last_event_at,
+    }
 
 
 def _rule(session: Session, dossier: Dossier) -> Rule:

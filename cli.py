@@ -488,8 +488,10 @@ def receive(
     tz = ledger.deadlines.tz
     now = now_in(tz)
     when = parse_instant(at, tz) if at else now
-    with unit_of_work(ledger, write=True) as session:
+    with unit_of_work(ledger) as session:  # read before the write lock, which the receipt alone holds
         office = ledger.office(session)
+        name = get_procedure(session, procedure).name
+    with unit_of_work(ledger, write=True) as session:
         dossier = receive_dossier(
             session,
             ledger,
@@ -501,7 +503,6 @@ def receive(
             now=now,
             officer=officer,
         )
-        name = get_procedure(session, dossier.procedure_code).name
     if as_json:
         print_json(dossier_json(dossier, tz, name))
         return
@@ -521,6 +522,8 @@ def desk(officer: OfficerOpt = "") -> None:
     ledger = open_ledger()
     tz = ledger.deadlines.tz
     out = console()
+    with unit_of_work(ledger) as session:
+        office = ledger.office(session)
     while True:
         query = typer.prompt(_t("desk.search"), default="", show_default=False).strip()
         if not query:
@@ -545,7 +548,7 @@ def desk(officer: OfficerOpt = "") -> None:
                 dossier = receive_dossier(
                     session,
                     ledger,
-                    office=ledger.office(session),
+                    office=office,
                     procedure_code=procedure.code,
                     channel=channel,
                     applicant=Applicant(name, phone=phone),

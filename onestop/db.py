@@ -258,6 +258,11 @@ def has_begun(session: Session) -> bool:
 
 
 def storage_error(error: BaseException, *, url: str) -> StorageError:
+    from onestop.limits import file_size_error  # lazy: limits imports db
+
+    limited = file_size_error(error, url=url)
+    if limited is not None:
+        return limited
     message = str(getattr(error, "orig", error)).lower()
     if "readonly" in message or "read-only" in message or "read only" in message:
         return StorageError("storage.readonly", detail=message)

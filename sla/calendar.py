@@ -118,9 +118,7 @@ class WorkingCalendar:
         Art. 17)."""
         i = local.toordinal() - self.epoch
         if not 0 <= i < len(self._working):
-            raise CalendarRangeError(
-                f"{local.date()} is outside {self.spec.first_year}-{self.spec.last_year}"
-            )
+            raise CalendarRangeError(f"{local.date()} is outside {self.spec.first_year}-{self.spec.last_year}")
         if self._working[i] and local.hour * 60 + local.minute < self._close_minute:
             return self._rank[i]
         return self._rank[i + 1]

@@ -106,9 +106,7 @@ class Deadlines:
             k = self._deemed_rank(local) + int(rule.amount)
             if k < len(self._closes):
                 return self._closes[k]
-            raise CalendarRangeError(
-                f"{rule.amount} working days after {local.date()} is outside the calendar"
-            )
+            raise CalendarRangeError(f"{rule.amount} working days after {local.date()} is outside the calendar")
         start = self._deemed_local(self.local(received_at))
         if rule.unit is Unit.SAME_DAY:
             return self._same_day(start, rule)

@@ -29,9 +29,7 @@ class OfficeHours:
         previous_end = -1
         for start, end in self.segments:
             if not 0 <= start < end <= MINUTES_PER_DAY:
-                raise OfficeHoursError(
-                    f"segment {_fmt(start)}-{_fmt(end)} is not a forward range within a day"
-                )
+                raise OfficeHoursError(f"segment {_fmt(start)}-{_fmt(end)} is not a forward range within a day")
             if start < previous_end:
                 raise OfficeHoursError(f"segment {_fmt(start)}-{_fmt(end)} overlaps the one before it")
             previous_end = end

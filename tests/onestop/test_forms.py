@@ -93,9 +93,7 @@ def flat(text: str) -> str:
         (datetime(2026, 1, 5, 9, 0, tzinfo=TZ), "2025"),
     ],
 )
-def test_the_regime_is_the_one_in_force_when_the_dossier_was_received(
-    received_at: datetime, regime: str
-) -> None:
+def test_the_regime_is_the_one_in_force_when_the_dossier_was_received(received_at: datetime, regime: str) -> None:
     assert regime_for(received_at) == regime
 
 

@@ -160,12 +160,8 @@ DEEMED = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("received", "deemed"), [pytest.param(r, d, id=w.replace(" ", "_")) for r, d, w in DEEMED]
-)
-def test_a_dossier_received_outside_office_hours_counts_from_the_next_opening(
-    received: str, deemed: str
-) -> None:
+@pytest.mark.parametrize(("received", "deemed"), [pytest.param(r, d, id=w.replace(" ", "_")) for r, d, w in DEEMED])
+def test_a_dossier_received_outside_office_hours_counts_from_the_next_opening(received: str, deemed: str) -> None:
     assert vn_engine().deemed_receipt(at(received)) == at(deemed)
 
 
@@ -174,9 +170,7 @@ def test_an_instant_given_in_utc_is_read_in_the_office_time_zone() -> None:
     engine = vn_engine()
     assert engine.deemed_receipt(monday_0630_local) == at("2023-03-06 07:00")
     assert engine.due_at(Rule(WORKING_DAYS, 3), monday_0630_local) == at("2023-03-09 17:00")
-    assert engine.due_at(Rule(SAME_DAY), dt.datetime(2023, 3, 6, 8, 30, tzinfo=dt.UTC)) == at(
-        "2023-03-07 17:00"
-    )
+    assert engine.due_at(Rule(SAME_DAY), dt.datetime(2023, 3, 6, 8, 30, tzinfo=dt.UTC)) == at("2023-03-07 17:00")
 
 
 def test_a_naive_instant_is_taken_as_office_local_time() -> None:

@@ -48,9 +48,7 @@ CALENDAR_MONTHS = [
 
 
 @pytest.mark.parametrize(("text", "start", "end"), CALENDAR_MONTHS)
-def test_a_period_on_calendar_months_runs_from_the_first_to_the_last_day(
-    text: str, start: str, end: str
-) -> None:
+def test_a_period_on_calendar_months_runs_from_the_first_to_the_last_day(text: str, start: str, end: str) -> None:
     period = parse_period(text, calendar_months=True)
     assert (period.start, period.end) == (on(start), on(end))
 

@@ -77,12 +77,8 @@ def test_a_working_days_due_time_grows_with_the_count_and_with_the_receipt_insta
     engine = shape()
     early, late = sorted((first, second))
     fewer, more = sorted((n, m))
-    assert engine.due_at(Rule(Unit.WORKING_DAYS, fewer), early) <= engine.due_at(
-        Rule(Unit.WORKING_DAYS, more), late
-    )
-    assert engine.due_at(Rule(Unit.WORKING_DAYS, n), first) < engine.due_at(
-        Rule(Unit.WORKING_DAYS, n + 1), first
-    )
+    assert engine.due_at(Rule(Unit.WORKING_DAYS, fewer), early) <= engine.due_at(Rule(Unit.WORKING_DAYS, more), late)
+    assert engine.due_at(Rule(Unit.WORKING_DAYS, n), first) < engine.due_at(Rule(Unit.WORKING_DAYS, n + 1), first)
 
 
 @FAST
@@ -114,9 +110,7 @@ def test_pausing_for_no_time_changes_nothing(
 
 @FAST
 @given(shape=engines, day=days, n=st.integers(min_value=0, max_value=400))
-def test_adding_then_counting_working_days_round_trips(
-    shape: Callable[[], Deadlines], day: dt.date, n: int
-) -> None:
+def test_adding_then_counting_working_days_round_trips(shape: Callable[[], Deadlines], day: dt.date, n: int) -> None:
     calendar = shape().calendar
     later = calendar.add_working_days(day, n)
     assert calendar.is_working_day(later)

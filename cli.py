@@ -1483,9 +1483,18 @@ def verify(as_json: JsonOpt = False) -> None:
     result = verify_ledger(open_ledger())
     problems = [{"code": p.code, "issue": p.issue, "detail": p.detail} for p in result.problems]
     if as_json:
-        print_json({"ok": result.ok, "dossiers": result.dossiers, "problems": problems})
+        print_json(
+            {
+                "ok": result.ok,
+                "dossiers": result.dossiers,
+                "earlier_calendar": result.earlier_calendar,
+                "problems": problems,
+            }
+        )
     else:
         console().print(_t("msg.verified", n=result.dossiers, problems=len(problems)))
+        if result.earlier_calendar:
+            console().print(_t("msg.earlier_calendar", n=result.earlier_calendar))
         for p in result.problems[:100]:
             typer.echo(f"{p.code}: {p.issue} {p.detail}", err=True)
     if not result.ok:

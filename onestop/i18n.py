@@ -240,6 +240,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "desk.search": ("Tìm thủ tục (Enter để kết thúc)", "Search a procedure (Enter to finish)"),
     "desk.pick": ("Chọn số", "Pick a number"),
     "msg.verified": ("Đã kiểm tra {n} hồ sơ: {problems} sai lệch", "Verified {n} dossiers: {problems} problems"),
+    "msg.earlier_calendar": (
+        "{n} hồ sơ đã kết thúc giữ thời hạn tính theo lịch cũ, trước khi lịch thay đổi (đúng: recalc không sửa chúng)",
+        "{n} closed dossiers keep the due time of the calendar before a change (as they should: recalc leaves them)",
+    ),
     "msg.restored": ("Đã khôi phục sổ từ bản sao vào {path}", "Restored the ledger into {path}"),
     "title.recalc": ("Hẹn trả thay đổi theo lịch mới ({n})", "Appointments changed by the new calendar ({n})"),
     "demo.xlsx": ("Báo cáo Excel: {path} (và Biểu 06: {other})", "Excel report: {path} (and Biểu 06: {other})"),

@@ -152,7 +152,7 @@ def open_ledger(url: str, settings: Any = None) -> Any:
 
 
 def remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".lock"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 

@@ -35,8 +35,8 @@ def changed_settings(day_off: dt.date) -> object:
     return replace(base, calendar=replace(base.calendar, extra_days_off=frozenset({day_off})))
 
 
-def floor(path: Path, settings: object) -> tuple[float, int, int]:
-    """Raw sqlite3 + the same engine: (seconds, open dossiers, changed)."""
+def floor(path: Path, settings: object, *, where: str = "WHERE d.is_open = 1") -> tuple[float, int, int]:
+    """Raw sqlite3 + the same engine over the dossiers ``where`` selects: (seconds, dossiers, due times changed)."""
     from onestop import lifecycle
     from onestop.context import deadlines_for, rule_of
     from onestop.models import Instant
@@ -52,7 +52,7 @@ def floor(path: Path, settings: object) -> tuple[float, int, int]:
         }
         rows = conn.execute(
             "SELECT d.id, d.procedure_code, d.due_at, e.kind, e.occurred_at, e.note FROM dossier d "
-            "JOIN event e ON e.dossier_id = d.id WHERE d.is_open = 1 ORDER BY d.id, e.id"
+            f"JOIN event e ON e.dossier_id = d.id {where} ORDER BY d.id, e.id"
         )
         seen = changed = 0
         current, history, code, due = None, [], "", None

@@ -29,7 +29,7 @@ from onestop.errors import InputError, NotFoundError, OnestopError, StorageError
 from onestop.limits import named_file_size_error
 from onestop.models import Dossier, Office, Procedure
 from onestop.replay import Replay
-from onestop.services import check_instant, clean, dossier_code, rule_for
+from onestop.services import IMPORT_OFFICER, check_instant, clean, dossier_code, rule_for
 from onestop.text import fold
 
 REQUIRED = ("procedure", "channel", "applicant", "received_at")
@@ -61,7 +61,6 @@ STEPS = (
     ("withdrawn_at", "withdraw"),
 )
 BATCH = 2000
-IMPORT_OFFICER = "import"
 _MEMO = 50_000  # entries kept per memo of cleaned and folded text (names and addresses repeat a lot)
 
 

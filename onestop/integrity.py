@@ -27,7 +27,16 @@ from onestop.context import Ledger, rule_of
 from onestop.db import session_scope, sqlite_path
 from onestop.errors import StorageError
 from onestop.models import Apology, Instant
-from onestop.services import DOSSIER, EVENT, PROCEDURE, Recorded, event_values, last_event_id, state_values
+from onestop.services import (
+    DOSSIER,
+    EVENT,
+    IMPORT_OFFICER,
+    PROCEDURE,
+    Recorded,
+    event_values,
+    last_event_id,
+    state_values,
+)
 from sla.classify import classify_completion
 from sla.deadline import Rule
 
@@ -131,19 +140,34 @@ def _derived(s: lifecycle.State) -> tuple[object, ...]:
 
 
 def _check_sequences(conn: Connection, result: Verification) -> None:
+    """Codes unique; each office's daily numbers 1..N without a gap (Circular 01/2018 Art. 19), except below the
+    highest number an imported export brought for that day: a provincial export may lack numbers its system gave
+    to dossiers never exported (refused, deleted there), and this ledger's own numbers continue after it."""
     d = DOSSIER.c
     rows = conn.execute(
         select(d.office_id, d.received_on, func.count(), func.max(d.seq), func.min(d.seq)).group_by(
             d.office_id, d.received_on
         )
-    )
+    ).all()
     for office_id, day, count, highest, lowest in rows:
-        if lowest != 1 or highest != count:
+        if (lowest, highest) != (1, count) and not _gaps_held_by_an_export(conn, office_id, day, highest):
             result.problems.append(
                 Problem(f"office {office_id} {day}", "sequence", f"{count} dossiers numbered {lowest}..{highest}")
             )
     for code in conn.execute(select(d.code).group_by(d.code).having(func.count() > 1)).scalars():
         result.problems.append(Problem(code, "code", "used twice"))
+
+
+def _gaps_held_by_an_export(conn: Connection, office_id: int, day: dt.date, highest: int) -> bool:
+    """Whether every missing number of the day lies below its highest imported one (run for days with a gap)."""
+    d, e = DOSSIER.c, EVENT.c
+    day_rows = (d.office_id == office_id, d.received_on == day)
+    imported = select(e.id).where(e.dossier_id == d.id, e.kind == "received", e.officer == IMPORT_OFFICER).exists()
+    ceiling = conn.execute(select(func.max(d.seq)).where(*day_rows, imported)).scalar()
+    if ceiling is None:
+        return False
+    above = conn.execute(select(func.count()).where(*day_rows, d.seq > ceiling)).scalar_one()
+    return bool(above == highest - ceiling)
 
 
 def _check_apologies(conn: Connection, result: Verification) -> None:

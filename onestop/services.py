@@ -26,6 +26,7 @@ from onestop.text import fold, normalise
 from sla.deadline import Rule
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # desk PCs' clocks drift a little
+IMPORT_OFFICER = "import"  # the officer of the events an imported export brings
 LIMITS = {"applicant": 200, "id_number": 20, "phone": 20, "address": 300, "officer": 120, "note": 1000}
 DOSSIER: Table = Dossier.__table__  # type: ignore[attr-defined]
 EVENT: Table = Event.__table__  # type: ignore[attr-defined]

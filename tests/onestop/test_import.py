@@ -172,3 +172,19 @@ def test_rows_already_imported_are_skipped_without_living_their_steps_again(
     monkeypatch.setattr(importer, "Replay", refuse)
     again = run(ledger, path)
     assert (again.imported, again.skipped, again.errors) == (0, 2, [])
+
+
+def test_numbers_an_export_lacks_are_not_gaps_but_a_gap_after_them_still_is(ledger: Ledger, tmp_path: Path) -> None:
+    """The provincial system gave 0003 and 0004 to dossiers it never exported: verify accepts those holes below
+    the highest imported number, and the desk's own numbers must still follow on without one."""
+    day = f"{OFFICE_CODE}-230306-"
+    rows = [{**ROW, "code": f"{day}{n:04}", "applicant": f"Người nộp {n}"} for n in (1, 2, 5)]
+    assert run(ledger, export(tmp_path, *rows)).imported == 3
+    desk = receive(ledger, received_at=at("2023-03-06 10:00"), procedure=THREE_DAYS, applicant="Phạm Minh Quân")
+    assert desk.code == f"{day}0006"
+
+    assert verify_ledger(ledger).ok
+
+    with ledger.engine.begin() as conn:  # a number of the desk's lost: 0006 becomes 0008
+        conn.execute(sa.text("UPDATE dossier SET seq = 8 WHERE code = :c"), {"c": desk.code})
+    assert [(p.issue, p.detail) for p in verify_ledger(ledger).problems] == [("sequence", "4 dossiers numbered 1..8")]

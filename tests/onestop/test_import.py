@@ -8,7 +8,6 @@ error rather than a silent skip.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,33 +25,14 @@ from tests.helpers import (
     THREE_DAYS,
     act,
     at,
-    copy_ledger,
     dossier,
     events,
-    init_ledger_at,
-    make_template,
-    open_ledger,
     receive,
     snapshot,
 )
 
 HEADER = ("code", "procedure", "channel", "applicant", "address", "received_at", "resolved_at", "returned_at",
           "return_via")  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("template") / "ledger.db")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger(request: pytest.FixtureRequest, template: Path, tmp_path: Path) -> Iterator[Ledger]:
-    if request.param == "sqlite":
-        led = open_ledger(copy_ledger(template, tmp_path / "ledger.db"))
-    else:
-        led = init_ledger_at(request.getfixturevalue("pg_url"))
-    yield led
-    led.engine.dispose()
 
 
 def describe(error: OnestopError) -> str:

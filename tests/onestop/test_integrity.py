@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,32 +24,13 @@ from tests.helpers import (
     NOW,
     act,
     at,
-    copy_ledger,
     dossier,
     events,
-    init_ledger_at,
-    make_template,
-    open_ledger,
     receive,
     snapshot,
 )
 
 DAY_OFF = dt.date(2023, 3, 10)  # Friday: inside the five working days of a Monday receipt
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("template") / "ledger.db")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger(request: pytest.FixtureRequest, template: Path, tmp_path: Path) -> Iterator[Ledger]:
-    if request.param == "sqlite":
-        led = open_ledger(copy_ledger(template, tmp_path / "ledger.db"))
-    else:
-        led = init_ledger_at(request.getfixturevalue("pg_url"))
-    yield led
-    led.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,6 @@ Every test runs on both databases: the ``ledger`` fixture is parametrised over t
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -27,12 +25,8 @@ from tests.helpers import (
     THREE_DAYS,
     act,
     at,
-    copy_ledger,
     dossier,
     events,
-    init_ledger_at,
-    make_template,
-    open_ledger,
     receive,
     snapshot,
 )
@@ -43,21 +37,6 @@ ACTIONS = (
 )  # fmt: skip
 MONDAY_9 = at("2023-03-06 09:00")  # DOMAIN 6: received Mon 2023-03-06 09:00 on a 5-working-day procedure
 FIRST_DUE = at("2023-03-13 17:00")  # close of the 5th working day after receipt day (Civil Code Art. 147)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("template") / "ledger.db")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger(request: pytest.FixtureRequest, template: Path, tmp_path: Path) -> Iterator[Ledger]:
-    if request.param == "sqlite":
-        led = open_ledger(copy_ledger(template, tmp_path / "ledger.db"))
-    else:
-        led = init_ledger_at(request.getfixturevalue("pg_url"))
-    yield led
-    led.engine.dispose()
 
 
 def assert_refused(ledger: Ledger, code: str, action: str, error: type[Exception], **kwargs: object) -> Exception:

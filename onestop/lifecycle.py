@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from onestop.errors import InputError, TransitionError
 from sla.calendar import CalendarRangeError
@@ -170,12 +171,14 @@ def _apply(
         raise TransitionError("transition.refused", action=action, status=state.status.value)
     if state.status not in step.allowed:
         raise TransitionError("transition.refused", action=action, status=state.status.value)
-    new = replace(state, last_event_at=at)
+    # One new State per action (a frozen dataclass: each ``replace`` copies all of it; verify replays millions).
+    changes: dict[str, Any] = {"last_event_at": at}
     if step.tick is not None:
-        new = replace(new, clock=advance(engine, rule, state.clock, step.tick, at))
+        changes["clock"] = advance(engine, rule, state.clock, step.tick, at)
     if step.to is not None:
-        new = replace(new, status=step.to)
-    return _effects(engine, new, action, at, return_via=return_via, new_due_at=new_due_at), step.kind
+        changes["status"] = step.to
+    changes.update(_effects(engine, state, action, at, return_via=return_via, new_due_at=new_due_at))
+    return replace(state, **changes), step.kind
 
 
 def _effects(
@@ -186,24 +189,25 @@ def _effects(
     *,
     return_via: str | None,
     new_due_at: dt.datetime | None,
-) -> State:
+) -> dict[str, Any]:
+    """What ``action`` records besides the status and the clock (which no action here both ticks and reads)."""
     if action == "supplement":
-        return replace(state, waiting_since=at)
+        return {"waiting_since": at}
     if action in ("resolve", "reject"):
-        return replace(state, completed_at=at, outcome=_outcome(engine, state, at))
+        return {"completed_at": at, "outcome": _outcome(engine, state, at)}
     if action == "return":
-        return replace(state, returned_at=at, return_via=return_via or "direct")
+        return {"returned_at": at, "return_via": return_via or "direct"}
     if action == "withdraw":
-        return replace(state, withdrawn_at=at)
+        return {"withdrawn_at": at}
     if action == "extend":
         if state.extended_due_at is not None:
             raise TransitionError("transition.second_extension")
-        return replace(state, extended_due_at=new_due_at, apologised=True)
+        return {"extended_due_at": new_due_at, "apologised": True}
     if action == "apologise":
-        return replace(state, apologised=True)
+        return {"apologised": True}
     if action == "late_again":
-        return replace(state, late_again_at=at)
-    return state
+        return {"late_again_at": at}
+    return {}
 
 
 def _outcome(engine: Deadlines, state: State, at: dt.datetime) -> Outcome:

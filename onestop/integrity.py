@@ -1,7 +1,8 @@
 """Integrity of the ledger: verify the cache against the events, back up, recalculate after a calendar change.
 
 - ``verify``: every dossier's cached state and due time equal what its events give; codes are unique and the
-  daily sequences gapless; at most one apology per dossier (Decree 61/2018 Art. 19.9).
+  daily sequences gapless; at most one apology per dossier (Decree 61/2018 Art. 19.9); on PostgreSQL, the report
+  tally equals a recount of the dossiers.
 - ``recalculate``: the government sometimes announces a swapped day or a new day off after dossiers were
   received (Labour Code 2019 Art. 112); open dossiers' due times are recomputed under the current calendar and an
   event records each change. Completed dossiers keep their classification: it was fixed when they completed.
@@ -22,7 +23,7 @@ from sqlalchemy import Table, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import NullType
 
-from onestop import lifecycle
+from onestop import lifecycle, tally
 from onestop.context import Ledger, rule_of
 from onestop.db import session_scope, sqlite_path
 from onestop.errors import StorageError
@@ -75,6 +76,8 @@ def verify_ledger(ledger: Ledger) -> Verification:
             _check_batch(ledger, rules, batch, histories, result)
         _check_sequences(conn, result)
         _check_apologies(conn, result)
+        if conn.dialect.name == "postgresql":
+            _check_tally(conn, result)
     return result
 
 
@@ -180,6 +183,16 @@ def _check_apologies(conn: Connection, result: Verification) -> None:
     )
     for code, count in rows:
         result.problems.append(Problem(code, "apology", f"{count} apologies"))
+
+
+def _check_tally(conn: Connection, result: Verification) -> None:
+    """The report tally (PostgreSQL, migration 0005) equals a recount from the dossiers, key by key."""
+    for bucket, office_id, kind, fld, channel, outcome, kept_n, kept_shown, n, shown in tally.differences(conn):
+        month = bucket.astimezone(tally.ZONE)  # the reporting month from the 15th (Decree 09/2019 Art. 12)
+        where = f"office {office_id} {month:%Y-%m-%d} {kind} {fld} {channel} {outcome}".rstrip()
+        result.problems.append(
+            Problem(where, "tally", f"kept {kept_n} ({kept_shown} published) ≠ dossiers {n} ({shown} published)")
+        )
 
 
 # --- recalculation after a calendar change ---------------------------------------------------------------------

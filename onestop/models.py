@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import DateTime, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -180,3 +180,20 @@ class Counter(SQLModel, table=True):
     scope: str = Field(primary_key=True, max_length=12)
     period: str = Field(primary_key=True, max_length=12)
     last: int = 0
+
+
+class Tally(SQLModel, table=True):
+    """How many dossiers were received, completed (by outcome, with how many of those published) and withdrawn,
+    per office, UTC month (``bucket``), field and channel: the period report's counts (DOMAIN 9) kept up to date by
+    the database itself. PostgreSQL only: a trigger on ``dossier`` (migration 0005) moves a dossier's
+    contributions whenever a counted column changes, COPY included. On SQLite the table exists but stays empty
+    (the report counts index ranges there); ``verify`` compares it with a recount from the dossiers."""
+
+    bucket: dt.datetime = Field(sa_type=Instant, primary_key=True)  # date_trunc('month', instant, 'UTC')
+    office_id: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=10)  # received | completed | withdrawn
+    field: str = Field(primary_key=True, max_length=40)
+    channel: str = Field(primary_key=True, max_length=10)
+    outcome: str = Field(primary_key=True, max_length=10)  # early | on_time | late; "" when not a completion
+    n: int = Field(default=0, sa_type=BigInteger)
+    published: int = Field(default=0, sa_type=BigInteger)  # completions in a public listing

@@ -5,8 +5,10 @@
 - Circular 01/2020/TT-VPCP, Biểu 06/VPCP/KSTT: received, resolved and pending by field.
 
 SQL counts over covering index ranges (never loading dossiers into Python) give every count by field and
-channel (``count_dossiers``: migration 0004 made each one a range); apologies and the catalogue are two more
-small aggregates. Rendering lives in ``onestop.render``.
+channel (``count_dossiers``: migration 0004 made each one a range); on PostgreSQL the received, resolved,
+published and withdrawn counts come from the tally the database keeps per reporting month (migration 0005,
+``onestop.tally``). Apologies and the catalogue are two more small aggregates. Rendering lives in
+``onestop.render``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlmodel import Session, col
 from onestop.errors import InputError, NotFoundError
 from onestop.lifecycle import CHANNELS
 from onestop.models import Apology, Dossier, Event, Office, Procedure
+from onestop.tally import counts_in_period, whole_months
 from sla.periods import Period, PeriodError, custom_period, parse_period, period_bounds
 
 OUTCOMES = ("early", "on_time", "late")
@@ -160,7 +163,9 @@ def count_dossiers(
     - received in the period, by channel, and resolved in it, by channel and outcome (with how many of those
       were published): on SQLite, one range per channel, field (and outcome) of ``ix_dossier_channel_received``
       and ``ix_dossier_channel_completed`` (SQLite has no hash aggregate, and a GROUP BY over the period's range
-      would sort every row of it); on PostgreSQL, or for one office of several, grouped from one range;
+      would sort every row of it); on PostgreSQL, or for one office of several, grouped from one range; on
+      PostgreSQL, with withdrawals, from the tally's whole reporting months in the period (all of it for a period
+      of Decree 09/2019 Art. 12) and the ranges of the partial months at its ends (``_in_period_tallied``);
     - withdrawn in the period: a range of ``withdrawn_at``;
     - pending at the end: alive then (received before it, neither completed nor withdrawn before it), so
       either not completed at all (``ix_dossier_not_completed``) or completed after the end (``_pending_at``);
@@ -183,15 +188,19 @@ def count_dossiers(
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     d = Dossier
     office = _office(col(d.office_id), office_id)
-    if office_id is None and dialect == "sqlite":
+    months = whole_months(start_at, end_at) if dialect == "postgresql" else None
+    if months is not None:
+        by_field = _in_period_tallied(session, start_at=start_at, end_at=end_at, months=months, office_id=office_id)
+    elif office_id is None and dialect == "sqlite":
         by_field = _in_period_by_ranges(session, start_at=start_at, end_at=end_at)
     else:
         by_field = _in_period_grouped(session, start_at=start_at, end_at=end_at, office=office)
     if not by_field:
         return {}
-    withdrawn = (col(d.withdrawn_at) >= start_at, col(d.withdrawn_at) < end_at)
-    for fld, n in session.execute(select(col(d.field), func.count()).where(*withdrawn, *office).group_by(d.field)):
-        by_field[fld].withdrawn += int(n)
+    if months is None:
+        withdrawn = (col(d.withdrawn_at) >= start_at, col(d.withdrawn_at) < end_at)
+        for fld, n in session.execute(select(col(d.field), func.count()).where(*withdrawn, *office).group_by(d.field)):
+            by_field[fld].withdrawn += int(n)
     if dialect == "postgresql":
         # Its sets are small, estimated large (no statistics for a partial index's condition): parallel workers
         # would take longer to start than to read them.
@@ -242,9 +251,7 @@ def _in_period_grouped(
     """The same counts grouped from one covering range each: PostgreSQL hashes the groups as it reads; and one
     office of several reads only its own range of the indexes led by office (sorted, but only its rows, where
     the ranges by channel and field would read every office's)."""
-    d, groups = Dossier, _groups()
-    fields = select(groups.c.field).where(groups.c.field.is_not(None)).distinct()
-    by_field = {fld: Tally() for fld in session.scalars(fields)}
+    d, by_field = Dossier, _fields(session)
     in_period = (col(d.received_at) >= start_at, col(d.received_at) < end_at)
     for fld, channel, n in session.execute(
         select(col(d.field), col(d.channel), func.count()).where(*in_period, *office).group_by(d.field, d.channel)
@@ -259,6 +266,36 @@ def _in_period_grouped(
         by_field[fld].resolved[channel][outcome] += int(n)
         by_field[fld].published += int(shown or 0)
     return by_field
+
+
+def _in_period_tallied(
+    session: Session,
+    *,
+    start_at: dt.datetime,
+    end_at: dt.datetime,
+    months: tuple[dt.datetime, dt.datetime],
+    office_id: int | None,
+) -> dict[str, Tally]:
+    """The same counts, and the withdrawals, from the tally the database keeps (PostgreSQL, ``onestop.tally``):
+    its rows of the period's whole UTC months, and the dossiers of the partial months at its two ends."""
+    by_field = _fields(session)
+    query = counts_in_period(start_at=start_at, end_at=end_at, months=months, office_id=office_id)
+    for kind, fld, channel, outcome, n, shown in session.execute(query):
+        counts = by_field.setdefault(fld, Tally())
+        if kind == "received":
+            counts.received[channel] += int(n)
+        elif kind == "completed":
+            counts.resolved[channel][outcome] += int(n)
+            counts.published += int(shown)
+        else:
+            counts.withdrawn += int(n)
+    return by_field
+
+
+def _fields(session: Session) -> dict[str, Tally]:
+    groups = _groups()
+    fields = select(groups.c.field).where(groups.c.field.is_not(None)).distinct()
+    return {fld: Tally() for fld in session.scalars(fields)}
 
 
 def _groups() -> CTE:

@@ -17,6 +17,7 @@ from onestop import lifecycle
 from onestop.errors import OnestopError
 from onestop.importer import STEPS
 from onestop.replay import Replay
+from onestop.services import state_values
 from sla.deadline import Deadlines, Rule, Unit
 from tests.sla.support import TZ, office_overrides_engine, split_hours_engine, vn_engine
 
@@ -35,20 +36,15 @@ gaps = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=20))
 steps = st.lists(st.tuples(st.sampled_from(ACTIONS), gaps, st.sampled_from((None, "direct", "postal"))), max_size=6)
 
 
+# The cached columns an export can set (the desk's annotations, extension and late again, are never in one).
+EXPORTED_COLUMNS = ("status", "is_open", "counted_from", "due_at", "completed_at", "outcome", "withdrawn_at",
+                    "returned_at", "return_via", "waiting_since")  # fmt: skip
+
+
 def cached(state: lifecycle.State) -> dict[str, object]:
-    return {
-        "status": state.status.value,
-        "is_open": state.is_open,
-        "counted_from": state.clock.counted_from,
-        "due_at": state.due_at,
-        "completed_at": state.completed_at,
-        "outcome": state.outcome.value if state.outcome else None,
-        "withdrawn_at": state.withdrawn_at,
-        "returned_at": state.returned_at,
-        "return_via": state.return_via,
-        "waiting_since": state.waiting_since,
-        "last_event_at": state.last_event_at,
-    }
+    """What the desk stores from ``state`` (``services.state_values``), for those columns."""
+    stored = state_values(state)
+    return {name: stored[name] for name in EXPORTED_COLUMNS} | {"last_event_at": state.last_event_at}
 
 
 def error_of(action: Callable[[], object]) -> tuple[str, dict[str, object]] | object:

@@ -1369,8 +1369,9 @@ def report(
     """Counts of a reporting period (Decree 09/2019 Art. 12): summary, Phụ lục 01b, Biểu 06, tracking
     book."""
     from onestop import render
+    from onestop.book import book_of
     from onestop.errors import InputError
-    from onestop.reports import book_of, choose_period, period_report, scope_of
+    from onestop.reports import choose_period, period_report, scope_of
 
     if layout not in render.LAYOUTS:
         raise InputError("input.layout", value=layout)

@@ -18,10 +18,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onestop.book import BookEntry, TrackingBook
 from onestop.catalogue import field_labels
 from onestop.i18n import t
 from onestop.lifecycle import CHANNELS
-from onestop.reports import OUTCOMES, BookEntry, PeriodReport, Scope, Tally, TrackingBook
+from onestop.reports import OUTCOMES, PeriodReport, Scope, Tally
 from sla.periods import Period
 
 LAYOUTS = ("summary", "appendix-01b", "bieu-06", "tracking-book")

@@ -14,7 +14,6 @@ published and withdrawn counts come from the tally the database keeps per report
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +25,11 @@ from sqlmodel import Session, col
 from onestop.errors import InputError, NotFoundError
 from onestop.lifecycle import CHANNELS
 from onestop.models import Apology, Dossier, Event, Office, Procedure
-from onestop.tally import counts_in_period, whole_months
+from onestop.tally import counts_in_period, office_filter, whole_months
 from sla.periods import Period, PeriodError, custom_period, parse_period, period_bounds
 
 OUTCOMES = ("early", "on_time", "late")
 STANDINGS = ("not_due", "overdue", "waiting")
-STREAM_BATCH = 1000  # tracking-book rows fetched per round trip
 
 
 def choose_period(
@@ -187,7 +185,7 @@ def count_dossiers(
         session.execute(text("SET LOCAL jit = off"))
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     d = Dossier
-    office = _office(col(d.office_id), office_id)
+    office = office_filter(col(d.office_id), office_id)
     months = whole_months(start_at, end_at) if dialect == "postgresql" else None
     if months is not None:
         by_field = _in_period_tallied(session, start_at=start_at, end_at=end_at, months=months, office_id=office_id)
@@ -389,7 +387,7 @@ def count_apologies(session: Session, *, start_at: dt.datetime, end_at: dt.datet
         .where(
             col(Apology.issued_at) >= start_at,
             col(Apology.issued_at) < end_at,
-            *_office(col(Apology.office_id), office_id),
+            *office_filter(col(Apology.office_id), office_id),
         )
     )
     return int(session.execute(query).scalar_one())
@@ -403,66 +401,5 @@ def count_catalogue(session: Session) -> Catalogue:
     return Catalogue(total=int(total), one_stop=int(total) - int(linked), interlinked=int(linked))
 
 
-@dataclass(frozen=True)
-class BookEntry:
-    """One line of the tracking book (Sổ theo dõi hồ sơ, Circular 01/2018 Mẫu 06)."""
-
-    code: str
-    procedure: str
-    applicant: str
-    address: str | None
-    phone: str | None
-    received_at: dt.datetime
-    appointment_at: dt.datetime
-    returned_at: dt.datetime | None
-    return_via: str | None
-
-
-@dataclass
-class TrackingBook:
-    period: Period
-    start_at: dt.datetime
-    end_at: dt.datetime
-    scope: Scope
-    entries: Iterator[BookEntry]
-
-
-def book_of(session: Session, *, period: Period, tz: dt.tzinfo, scope: Scope) -> TrackingBook:
-    """The tracking book of a period; its entries stream while the session stays open."""
-    start_at, end_at = period_bounds(period, tz)
-    entries = tracking_book(session, start_at=start_at, end_at=end_at, office_id=scope.office_id)
-    return TrackingBook(period, start_at, end_at, scope, entries)
-
-
-def tracking_book(
-    session: Session, *, start_at: dt.datetime, end_at: dt.datetime, office_id: int | None
-) -> Iterator[BookEntry]:
-    """Dossiers received in the period in order of receipt, streamed in batches (never all in memory)."""
-    d = Dossier
-    query = (
-        select(
-            col(d.code),
-            col(Procedure.name),
-            col(d.applicant),
-            col(d.address),
-            col(d.phone),
-            col(d.received_at),
-            col(d.appointment_at),
-            col(d.returned_at),
-            col(d.return_via),
-        )
-        .join(Procedure, col(Procedure.code) == col(d.procedure_code))
-        .where(col(d.received_at) >= start_at, col(d.received_at) < end_at, *_office(col(d.office_id), office_id))
-        .order_by(col(d.received_at), col(d.id))
-        .execution_options(yield_per=STREAM_BATCH)
-    )
-    for row in session.execute(query):
-        yield BookEntry(*row)
-
-
 def _flag(condition: ColumnElement[Any]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
-
-
-def _office(column: ColumnElement[Any], office_id: int | None) -> list[ColumnElement[bool]]:
-    return [] if office_id is None else [column == office_id]

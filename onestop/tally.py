@@ -63,7 +63,7 @@ def counts_in_period(
     t, d = TALLY.c, DOSSIER.c
     parts: list[Select[Any]] = [
         select(t.kind, t.field, t.channel, t.outcome, t.n, t.published).where(
-            t.bucket >= first, t.bucket < last, *_office(t.office_id, office_id)
+            t.bucket >= first, t.bucket < last, *office_filter(t.office_id, office_id)
         )
     ]
     counted = {
@@ -74,7 +74,7 @@ def counts_in_period(
     for kind, (at, grouped, counts) in counted.items():
         for lo, hi in ((start_at, first), (last, end_at)):
             if lo < hi:
-                where = (at >= lo, at < hi, *_office(d.office_id, office_id))
+                where = (at >= lo, at < hi, *office_filter(d.office_id, office_id))
                 parts.append(select(_constant(kind), *grouped, *counts).where(*where).group_by(*grouped))
     rows = union_all(*parts).subquery("counted")
     kind_, field_, channel, outcome, n, shown = rows.c
@@ -93,7 +93,8 @@ _NONE: ColumnElement[Any] = literal_column("0")
 _FORTNIGHT: ColumnElement[Any] = literal_column("interval '14 days'")
 
 
-def _office(column: ColumnElement[Any], office_id: int | None) -> list[ColumnElement[bool]]:
+def office_filter(column: ColumnElement[Any], office_id: int | None) -> list[ColumnElement[bool]]:
+    """No condition for every office of the ledger (a province), else the one office."""
     return [] if office_id is None else [column == office_id]
 
 

@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from onestop.book import book_of
 from onestop.catalogue import read_catalogue
 from onestop.context import Ledger
 from onestop.db import session_scope
@@ -32,7 +33,7 @@ from onestop.render import (
     render_md,
     render_xlsx,
 )
-from onestop.reports import PeriodReport, book_of, choose_period, period_report, scope_of
+from onestop.reports import PeriodReport, choose_period, period_report, scope_of
 from onestop.services import Applicant, get_dossier, receive_dossier
 from onestop.setup import init_ledger
 from tests.helpers import NOW, OFFICE_CODE, OFFICE_NAME, THREE_DAYS, TZ, act, at, receive

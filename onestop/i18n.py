@@ -55,6 +55,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "input.required": ("Thiếu {name}", "Missing {name}"),
     "input.empty": ("{name} không được để trống", "{name} must not be empty"),
+    "input.reserved_officer": (
+        "Tên cán bộ '{name}' dành cho dữ liệu nhập từ hệ thống khác; hãy ghi tên người tiếp nhận",
+        "The officer name '{name}' is kept for imported data; give the receiving officer's name",
+    ),
     "input.too_long": ("{name} quá dài (tối đa {limit} ký tự)", "{name} is too long (at most {limit} characters)"),
     "input.future": ("Thời điểm {value} ở tương lai", "{value} is in the future"),
     "input.before_previous": (

@@ -277,9 +277,18 @@ def event_values(*, kind: str, at: dt.datetime, now: dt.datetime, officer: str, 
         "kind": kind,
         "occurred_at": at,
         "recorded_at": now,
-        "officer": clean(officer, name="officer") or "",
+        "officer": desk_officer(officer),
         "note": note,
     }
+
+
+def desk_officer(officer: str | None) -> str:
+    """The officer named at the desk; ``import`` is kept for the events of an imported export, so that verify
+    can tell the numbers an export brought from the ones this ledger gave."""
+    cleaned = clean(officer, name="officer") or ""
+    if cleaned.casefold() == IMPORT_OFFICER:
+        raise InputError("input.reserved_officer", name=cleaned)
+    return cleaned
 
 
 def current_state(session: Session, ledger: Ledger, dossier: Dossier) -> lifecycle.State:
@@ -340,7 +349,7 @@ def _append(
             kind=kind,
             occurred_at=at,
             recorded_at=now,
-            officer=clean(officer, name="officer") or "",
+            officer=desk_officer(officer),
             note=note,
         )
     )

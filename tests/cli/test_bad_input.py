@@ -67,6 +67,7 @@ BAD_INPUT: dict[str, tuple[str, ...]] = {
     "empty applicant": receipt(applicant="   "),
     "applicant too long": receipt(applicant="A" * 500),
     "bad return route": ("return", RESOLVED, "--via", "pigeon", "--at", "2023-03-09 10:00"),
+    "the officer name kept for imports": (*receipt(), "--officer", "Import"),
 }
 
 USAGE_ERRORS: dict[str, tuple[str, ...]] = {

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import insert, literal_column, text, update
+from sqlalchemy import insert, literal_column, update
 from sqlmodel import Session, col, select
 
 from onestop import lifecycle
@@ -166,7 +166,7 @@ def _apologise(
         numbered.setdefault((x.office_id, engine.local(issued[x.id]).year), []).append(x)
     apologies, kind = [], lifecycle.STEPS["apologise"].kind
     for (office_id, year), dossiers in sorted(numbered.items()):
-        last = _take_numbers(session, office_id=office_id, period=str(year), count=len(dossiers))
+        last = next_number(session, office_id=office_id, scope="apology", period=str(year), count=len(dossiers))
         apologies += [
             {
                 "office_id": office_id,
@@ -197,20 +197,6 @@ def _apologise(
     # "apologise" changes no state of the dossier (lifecycle.STEPS), only the instant of its last event.
     session.execute(update(Dossier), [{"id": x.id, "last_event_at": issued[x.id]} for x in due])
     return [x.code for x in due]
-
-
-def _take_numbers(session: Session, *, office_id: int, period: str, count: int) -> int:
-    """Reserve ``count`` apology numbers of an office and year at once; the last one is returned. The upsert of
-    ``services.next_number``, by ``count``: same row lock, same gapless sequence."""
-    return int(
-        session.execute(
-            text(
-                "INSERT INTO counter (office_id, scope, period, last) VALUES (:o, 'apology', :p, :n) "
-                "ON CONFLICT (office_id, scope, period) DO UPDATE SET last = counter.last + :n RETURNING last"
-            ),
-            {"o": office_id, "p": period, "n": count},
-        ).scalar_one()
-    )
 
 
 def _late_again(session: Session, as_of: dt.datetime) -> list[int]:

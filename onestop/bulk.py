@@ -52,10 +52,6 @@ _RAISE_COUNTER = text(
     "ON CONFLICT (office_id, scope, period) DO UPDATE SET last = "
     "CASE WHEN counter.last < excluded.last THEN excluded.last ELSE counter.last END"
 )
-_TAKE_NUMBERS = text(
-    "INSERT INTO counter (office_id, scope, period, last) VALUES (:o, 'dossier', :p, :n) "
-    "ON CONFLICT (office_id, scope, period) DO UPDATE SET last = counter.last + :n RETURNING last"
-)
 
 
 def _sqlite_instant(at: dt.datetime) -> str:
@@ -106,12 +102,6 @@ def raise_counters(session: Session, *, office_id: int, highest: dict[dt.date, i
         session.execute(
             _RAISE_COUNTER, [{"o": office_id, "p": day.isoformat(), "n": seq} for day, seq in highest.items()]
         )
-
-
-def take_numbers(session: Session, *, office_id: int, day: dt.date, count: int) -> int:
-    """Reserve ``count`` numbers of the day's sequence; the last one reserved."""
-    last = session.execute(_TAKE_NUMBERS, {"o": office_id, "p": day.isoformat(), "n": count})
-    return int(last.scalar_one())
 
 
 def new_dossier_ids(session: Session, count: int) -> Sequence[int]:

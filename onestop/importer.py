@@ -29,7 +29,7 @@ from onestop.errors import InputError, NotFoundError, OnestopError, StorageError
 from onestop.limits import named_file_size_error
 from onestop.models import Dossier, Office, Procedure
 from onestop.replay import Replay
-from onestop.services import IMPORT_OFFICER, check_instant, clean, dossier_code, rule_for
+from onestop.services import IMPORT_OFFICER, check_instant, clean, dossier_code, next_number, rule_for
 from onestop.text import fold
 
 REQUIRED = ("procedure", "channel", "applicant", "received_at")
@@ -371,7 +371,9 @@ class _Job:
                 by_day.setdefault(day, []).append(row)
         bulk.raise_counters(session, office_id=self.office_id, highest=highest)  # one statement for all days
         for day, group in by_day.items():
-            last = bulk.take_numbers(session, office_id=self.office_id, day=day, count=len(group))
+            last = next_number(
+                session, office_id=self.office_id, scope="dossier", period=day.isoformat(), count=len(group)
+            )
             for offset, row in enumerate(group):
                 row.seq = seq = last - len(group) + 1 + offset
                 row.code = row.code or dossier_code(self.office.code, day, seq)

@@ -33,8 +33,8 @@ EVENT: Table = Event.__table__  # type: ignore[attr-defined]
 PROCEDURE: Table = Procedure.__table__  # type: ignore[attr-defined]
 # Built once: the statements of the locked section should cost no more Python than they must.
 NEXT_NUMBER = text(
-    "INSERT INTO counter (office_id, scope, period, last) VALUES (:o, :s, :p, 1) "
-    "ON CONFLICT (office_id, scope, period) DO UPDATE SET last = counter.last + 1 RETURNING last"
+    "INSERT INTO counter (office_id, scope, period, last) VALUES (:o, :s, :p, :n) "
+    "ON CONFLICT (office_id, scope, period) DO UPDATE SET last = counter.last + :n RETURNING last"
 )
 INSERT_DOSSIER = insert(DOSSIER).returning(DOSSIER.c.id)
 INSERT_EVENT = insert(EVENT)
@@ -48,13 +48,14 @@ class Applicant:
     address: str | None = None
 
 
-def next_number(session: Session, *, office_id: int, scope: str, period: str) -> int:
-    """The next number of a gapless sequence: an atomic upsert on the counter row (SQLite ≥ 3.35, PostgreSQL).
+def next_number(session: Session, *, office_id: int, scope: str, period: str, count: int = 1) -> int:
+    """The next number of a gapless sequence (or the last of the next ``count``, reserved together for a batch):
+    an atomic upsert on the counter row (SQLite ≥ 3.35, PostgreSQL).
 
     The row lock (PostgreSQL) or the write lock taken by BEGIN IMMEDIATE (SQLite) makes concurrent desks wait
-    for each other; a rolled-back transaction gives its number back, so the sequence has no gaps.
+    for each other; a rolled-back transaction gives its numbers back, so the sequence has no gaps.
     """
-    found = session.connection().execute(NEXT_NUMBER, {"o": office_id, "s": scope, "p": period})
+    found = session.connection().execute(NEXT_NUMBER, {"o": office_id, "s": scope, "p": period, "n": count})
     return int(found.scalar_one())
 
 

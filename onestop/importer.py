@@ -1,6 +1,6 @@
 """Bulk history from a provincial system's CSV export.
 
-Each row is lived through the same lifecycle rules as the desk (``replay.Replay``: lifecycle's transitions, the
+Each row is lived through the same lifecycle rules as the desk (``lifecycle.apply_action``: its transitions, the
 deadline engine for every due time); the resulting dossiers and events are then written in batches, one
 statement (or ``COPY``) per table, one transaction per batch, so memory stays flat and a killed import loses at
 most the batch in flight. Idempotent: a row whose code (or, without a code, whose applicant, procedure and
@@ -28,7 +28,6 @@ from onestop.db import session_scope
 from onestop.errors import InputError, NotFoundError, OnestopError, StorageError, TransitionError
 from onestop.limits import named_file_size_error
 from onestop.models import Dossier, Office, Procedure
-from onestop.replay import Replay
 from onestop.services import IMPORT_OFFICER, check_instant, clean, dossier_code, next_number, rule_for
 from onestop.text import fold
 
@@ -94,7 +93,7 @@ class _Row:
         self.phone: str | None = None
         self.address: str | None = None
         self.events: list[tuple[str, dt.datetime, str]] = []
-        self.life: Replay | None = None
+        self.life: lifecycle.State | None = None
 
 
 def count_rows(path: Path) -> int:
@@ -245,7 +244,8 @@ class _Job:
     def _live(self, row: _Row) -> bool:
         """The row's steps through the lifecycle; its dossier's values. Only for rows not in the ledger yet."""
         fields, received_at = row.fields, row.received_at
-        life = Replay(self.engine, self.rules[row.procedure.code], received_at)
+        rule = self.rules[row.procedure.code]
+        life = lifecycle.receive(self.engine, rule, received_at)
         events = [("received", received_at, row.channel)]
         for index, column, action in _STEP_AT:
             at = self._instant(fields[index], column) if fields[index] else None
@@ -256,12 +256,14 @@ class _Job:
             if via is not None and via not in lifecycle.RETURN_ROUTES:
                 raise InputError("input.return_via", value=via)
             try:
-                kind = life.apply(action, at, return_via=via)
+                life, kind = lifecycle.apply_action(self.engine, rule, life, action, at, return_via=via)
             except TransitionError as error:  # name the row's dossier in the message
                 error.params.setdefault("code", row.code or f"#{row.line}")
                 raise
             events.append((kind, at, via or ""))
-        row.appointment_at = self._instant(fields[_DUE_AT], "due_at") or life.due_by_clock or received_at
+        # The receipt slip's appointment, when the export has none: the statutory due, or the one before a stop.
+        due = life.clock.due_at or life.clock.last_due_at
+        row.appointment_at = self._instant(fields[_DUE_AT], "due_at") or due or received_at
         row.received_on = self.engine.local(received_at).date()
         row.id_number = clean(fields[_ID_NUMBER], name="id_number")  # one per person: not memoised
         row.phone = clean(fields[_PHONE], name="phone")
@@ -393,7 +395,7 @@ class _Job:
 
     def _insert(self, session: Session, rows: list[_Row]) -> None:
         """The rows' dossiers and events, in the order of ``bulk``'s columns (the cached ones as
-        ``Replay.cached_columns`` names them, and ``services.store_state`` writes them at the desk)."""
+        ``services.state_values`` gives them at the desk)."""
         instant, date, flag = bulk.stored_instant(session), bulk.stored_date(session), bulk.stored_flag(session)
         recorded_at, office_id = instant(self.now), self.office_id
         dossiers, events = [], []
@@ -405,9 +407,9 @@ class _Job:
                 id_, office_id, row.code, date(row.received_on), row.seq, procedure.code, procedure.field,
                 row.channel, row.applicant, row.key[1], row.id_number, row.phone, row.address,
                 instant(row.received_at), instant(clock.counted_from), instant(row.appointment_at),
-                instant(clock.due_at), status.value, flag(status in lifecycle.OPEN), instant(life.completed_at),
-                life.outcome, instant(life.withdrawn_at), instant(life.returned_at), life.return_via,
-                instant(life.waiting_since), instant(life.last_event_at),
+                instant(clock.due_at), status.value, flag(life.is_open), instant(life.completed_at),
+                life.outcome and life.outcome.value, instant(life.withdrawn_at), instant(life.returned_at),
+                life.return_via, instant(life.waiting_since), instant(life.last_event_at),
             ))  # fmt: skip
             events += [(id_, kind, instant(at), recorded_at, IMPORT_OFFICER, note) for kind, at, note in row.events]
         bulk.insert_rows(session, "dossier", bulk.DOSSIER_COLUMNS, dossiers)

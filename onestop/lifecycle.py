@@ -10,8 +10,7 @@ suspension (clock pauses); transfer (inter-linked, Art. 18); rejected after appr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -91,7 +90,7 @@ KIND_TO_ACTION = {step.kind: name for name, step in STEPS.items()}
 KIND_TO_ACTION.update({"supplement_received": "resume", "resumed": "resume"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class State:
     """What a history gives; mirrored by the cached columns of the dossier row."""
 
@@ -119,20 +118,16 @@ class State:
 
 
 def receive(engine: Deadlines, rule: Rule, at: dt.datetime) -> State:
-    with _within_calendar(engine, at):
-        return State(Status.RECEIVED, start_clock(engine, rule, at), at, at)
-
-
-@contextmanager
-def _within_calendar(engine: Deadlines, at: dt.datetime) -> Iterator[None]:
-    """A date the office calendar does not cover is the user's input error, not a crash."""
     try:
-        yield
+        return State(Status.RECEIVED, start_clock(engine, rule, at), at, at)
     except CalendarRangeError as error:
-        spec = engine.calendar.spec
-        raise InputError(
-            "input.out_of_range", value=engine.local(at).date(), first=spec.first_year, last=spec.last_year
-        ) from error
+        raise out_of_range(engine, at) from error
+
+
+def out_of_range(engine: Deadlines, at: dt.datetime) -> InputError:
+    """A date the office calendar does not cover is the user's input error, not a crash."""
+    spec = engine.calendar.spec
+    return InputError("input.out_of_range", value=engine.local(at).date(), first=spec.first_year, last=spec.last_year)
 
 
 def apply_action(
@@ -146,8 +141,10 @@ def apply_action(
     new_due_at: dt.datetime | None = None,
 ) -> tuple[State, str]:
     """The state after ``action`` at ``at``, and the event kind to append; refused with ``TransitionError``."""
-    with _within_calendar(engine, at):
+    try:
         return _apply(engine, rule, state, action, at, return_via=return_via, new_due_at=new_due_at)
+    except CalendarRangeError as error:
+        raise out_of_range(engine, at) from error
 
 
 def _apply(

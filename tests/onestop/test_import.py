@@ -144,12 +144,12 @@ def test_rows_already_imported_are_skipped_without_living_their_steps_again(
 ) -> None:
     path = export(tmp_path, ROW, {**ROW, "code": f"{OFFICE_CODE}-230306-0002", "applicant": "Lê Minh"})
     assert run(ledger, path).imported == 2
-    from onestop import importer
+    from onestop import lifecycle
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a skipped row was lived again")
 
-    monkeypatch.setattr(importer, "Replay", refuse)
+    monkeypatch.setattr(lifecycle, "receive", refuse)
     again = run(ledger, path)
     assert (again.imported, again.skipped, again.errors) == (0, 2, [])
 

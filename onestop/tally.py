@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect, Select
 
 from onestop.models import Dossier, Tally
+from sla.periods import whole_reporting_months
 
 TALLY: Table = Tally.__table__  # type: ignore[attr-defined]
 DOSSIER: Table = Dossier.__table__  # type: ignore[attr-defined]
@@ -35,20 +36,8 @@ def bucket_of(instant: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def whole_months(start_at: dt.datetime, end_at: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
-    """The tally's reporting months that lie wholly in [start_at, end_at), as [first, last), or None when there
-    is none. Every period of Art. 12 (in Vietnam's time) is made of whole ones."""
-    first = _month_of(start_at)
-    if first < start_at:
-        first = _month_of(first + dt.timedelta(days=32))
-    last = _month_of(end_at)
-    return (first, last) if first < last else None
-
-
-def _month_of(instant: dt.datetime) -> dt.datetime:
-    """The first instant of the reporting month holding ``instant`` (shifted back 14 days, a calendar month)."""
-    shifted = instant.astimezone(ZONE).replace(tzinfo=None) - dt.timedelta(days=14)
-    first = shifted.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=14)
-    return first.replace(tzinfo=ZONE)
+    """The tally's reporting months wholly in [start_at, end_at): its buckets are Vietnam's."""
+    return whole_reporting_months(start_at, end_at, ZONE)
 
 
 def counts_in_period(

@@ -95,3 +95,23 @@ def period_bounds(period: Period, tz: dt.tzinfo) -> tuple[dt.datetime, dt.dateti
     start_at = dt.datetime.combine(period.start, dt.time(0), tz)
     end_at = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(0), tz)
     return start_at, end_at
+
+
+def reporting_month_start(instant: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The first instant of the reporting month holding ``instant`` (Decree 09/2019 Art. 12: the 15th, 00:00
+    local time, to the next 15th): shifted back 14 days, a reporting month is a calendar month."""
+    shifted = instant.astimezone(tz).replace(tzinfo=None) - dt.timedelta(days=CUTOFF_DAY - 1)
+    first = shifted.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=CUTOFF_DAY - 1)
+    return first.replace(tzinfo=tz)
+
+
+def whole_reporting_months(
+    start_at: dt.datetime, end_at: dt.datetime, tz: dt.tzinfo
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The reporting months lying wholly in [start_at, end_at), as [first, last), or None when there is none.
+    Every period of Art. 12 (in the office's time) is made of whole ones."""
+    first = reporting_month_start(start_at, tz)
+    if first < start_at:
+        first = reporting_month_start(first + dt.timedelta(days=32), tz)
+    last = reporting_month_start(end_at, tz)
+    return (first, last) if first < last else None

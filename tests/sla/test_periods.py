@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla.periods import Period, PeriodError, custom_period, parse_period
+from sla.periods import (
+    Period,
+    PeriodError,
+    custom_period,
+    parse_period,
+    period_bounds,
+    reporting_month_start,
+    whole_reporting_months,
+)
 from tests.sla.support import on
 
 PERIODS = [
@@ -81,3 +90,32 @@ def test_consecutive_months_tile_the_year_without_gap_or_overlap() -> None:
     for before, after in pairwise(months):
         assert after.start - before.end == dt.timedelta(days=1)
     assert (months[0].start, months[-1].end) == (parse_period("2023").start, parse_period("2023").end)
+
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.mark.parametrize(
+    ("local", "month_start"),
+    [
+        ("2023-05-14 23:59", "2023-04-15 00:00"),
+        ("2023-05-15 00:00", "2023-05-15 00:00"),
+        ("2023-01-10 08:00", "2022-12-15 00:00"),
+        ("2024-03-01 12:00", "2024-02-15 00:00"),
+    ],
+)
+def test_a_reporting_month_runs_from_the_15th_to_the_14th_local_time(local: str, month_start: str) -> None:
+    instant = dt.datetime.fromisoformat(local).replace(tzinfo=VN).astimezone(dt.UTC)
+    assert reporting_month_start(instant, VN) == dt.datetime.fromisoformat(month_start).replace(tzinfo=VN)
+
+
+def test_a_period_of_decree_09_is_whole_reporting_months_and_a_calendar_month_holds_none() -> None:
+    year = period_bounds(parse_period("2023"), VN)
+    assert whole_reporting_months(*year, VN) == year
+    march = period_bounds(parse_period("2023-03", calendar_months=True), VN)
+    assert whole_reporting_months(*march, VN) is None
+    first_half = period_bounds(parse_period("2023-H1", calendar_months=True), VN)  # 1 Jan .. 30 Jun
+    assert whole_reporting_months(*first_half, VN) == (
+        dt.datetime(2023, 1, 15, tzinfo=VN),
+        dt.datetime(2023, 6, 15, tzinfo=VN),
+    )

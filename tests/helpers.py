@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from onestop.config import Settings
 from onestop.context import Ledger
 from onestop.db import open_engine, session_scope
-from onestop.models import Dossier, Event
+from onestop.models import Dossier, Event, Office
 from onestop.services import Applicant, act_on_dossier, events_of, get_dossier, receive_dossier
 from onestop.setup import init_ledger
 
@@ -90,13 +90,18 @@ def receive(
     channel: str = "direct",
     applicant: str = "Nguyễn Văn An",
     now: dt.datetime = NOW,
+    office: Office | None = None,
     **details: str,
 ) -> Dossier:
+    """A receipt as a desk makes it: the office read beforehand, the write session starting with the receipt."""
+    if office is None:
+        with session_scope(ledger.engine) as session:
+            office = ledger.office(session)
     with session_scope(ledger.engine, write=True) as session:
         return receive_dossier(
             session,
             ledger,
-            office=ledger.office(session),
+            office=office,
             procedure_code=procedure,
             channel=channel,
             applicant=Applicant(applicant, **details),

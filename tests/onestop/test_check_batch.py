@@ -18,7 +18,6 @@ from onestop.context import Ledger
 from onestop.db import session_scope
 from onestop.integrity import verify_ledger
 from onestop.models import Apology, Dossier, Event, Office, Procedure
-from onestop.services import Applicant, receive_dossier
 from sla.classify import is_due_today, is_due_within, needs_apology, working_days_overdue
 from tests.helpers import FIVE_DAYS, NOW, SAME_DAY, THREE_DAYS, act, at, init_ledger_at, receive, sqlite_url
 
@@ -39,17 +38,7 @@ def receive_at_other_office(ledger: Ledger, *, received_at: dt.datetime, procedu
         if office is None:
             office = Office(code=OTHER_OFFICE, name="UBND xã Hợp Thanh")
             session.add(office)
-            session.flush()
-        return receive_dossier(
-            session,
-            ledger,
-            office=office,
-            procedure_code=procedure,
-            channel="direct",
-            applicant=Applicant("Trần Thị Bình"),
-            at=received_at,
-            now=NOW,
-        ).code
+    return receive(ledger, received_at=received_at, procedure=procedure, applicant="Trần Thị Bình", office=office).code
 
 
 def check(ledger: Ledger, when: dt.datetime) -> tuple[list[str], list[str]]:

@@ -62,20 +62,7 @@ def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def receive_at_desk(ledger: Ledger, procedure: str = "1.004884") -> str:
-    """A receipt as a desk makes it: the office read beforehand, the write session starting with the receipt."""
-    with session_scope(ledger.engine) as session:
-        office = ledger.office(session)
-    with session_scope(ledger.engine, write=True) as session:
-        return receive_dossier(
-            session,
-            ledger,
-            office=office,
-            procedure_code=procedure,
-            channel="direct",
-            applicant=Applicant("Lý Thị Hoa"),
-            at=MONDAY_9,
-            now=NOW,
-        ).code
+    return receive(ledger, received_at=MONDAY_9, procedure=procedure, applicant="Lý Thị Hoa").code
 
 
 def test_a_receipt_returns_the_dossier_as_recorded(ledger: Ledger) -> None:

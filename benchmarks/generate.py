@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import DATA, OFFICE_CODE, OFFICE_NAME, open_ledger, pg_cluster, remove_sqlite, sqlite_url
 from onestop import lifecycle
 from onestop.context import rule_of
+from onestop.demo import FAMILY, GIVEN, MIDDLE  # the demo's synthetic names (no real person)
 from onestop.importer import COLUMNS
 from onestop.text import fold
 
@@ -56,57 +57,6 @@ UTC = dt.UTC
 START = dt.date(2021, 1, 1)
 UNTIL = dt.date(2024, 12, 31)
 CHECK_TIME = dt.time(7, 30)  # [alerts] check_time
-FAMILY = (
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Vũ",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-    "Mai",
-    "Trịnh",
-    "Đinh",
-    "Lương",
-)
-MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quang", "Thu", "Xuân", "Kim", "Bảo")
-GIVEN = (
-    "An",
-    "Bình",
-    "Chi",
-    "Dũng",
-    "Hà",
-    "Hải",
-    "Hạnh",
-    "Hoa",
-    "Hùng",
-    "Lan",
-    "Linh",
-    "Long",
-    "Mai",
-    "Nam",
-    "Phương",
-    "Quân",
-    "Sơn",
-    "Tâm",
-    "Thảo",
-    "Trang",
-    "Tuấn",
-    "Yến",
-    "Khánh",
-    "Giang",
-    "Hiếu",
-    "Nhung",
-)
 DESK_CHANNELS = (("direct", 0.55), ("postal", 0.015), ("level3", 0.37), ("level4", 0.065))
 FIELD_WEIGHT = {"certification": 9.0, "civil_status": 5.0, "residence": 3.0, "social_protection": 1.5}
 DOSSIER_COLUMNS = (

@@ -1114,18 +1114,6 @@ FormatOpt = Annotated[str, typer.Option("--format", help="text | docx")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Output file.")]
 
 
-def _office_info(ledger: Ledger, office: Any) -> Any:
-    import re
-
-    from onestop.forms import OfficeInfo
-
-    # "UBND thị trấn Bút Sơn" → "Bút Sơn": the place name before the date of a letter (Decree 30/2020).
-    place = ledger.settings.office.place or re.sub(
-        r"^(UBND|Ủy ban nhân dân)\s+(xã|phường|thị trấn|đặc khu)\s+", "", office.name, flags=re.IGNORECASE
-    )
-    return OfficeInfo(code=office.code, name=office.name, place=place)
-
-
 def _emit_document(text: str, write_docx: Callable[[Path], Path], fmt: str, out: Path | None, stem: str) -> None:
     from onestop.errors import InputError
 
@@ -1147,73 +1135,30 @@ def _emit_document(text: str, write_docx: Callable[[Path], Path], fmt: str, out:
 def apology(code: str, fmt: FormatOpt = "text", out: OutOpt = None) -> None:
     """The apology letter (Mẫu 04, Circular 01/2018; the Circular 03/2025 form for dossiers received after
     2025-07-01), as text or .docx to print and sign."""
-    from onestop.apologies import apology_for
-    from onestop.errors import NotFoundError
-    from onestop.forms import ApologyData, apology_text, regime_for, write_apology_docx
+    from onestop.documents import apology_data
+    from onestop.forms import apology_text, write_apology_docx
 
     ledger = open_ledger()
     tz = ledger.deadlines.tz
     with unit_of_work(ledger) as session:
-        found = apology_for(session, code)
-        if found is None:
-            raise NotFoundError("notfound.apology", code=code)
-        a, d, name = found
-        office = ledger.office(session)
-    data = ApologyData(
-        office=_office_info(ledger, office),
-        number=a.number,
-        year=a.year,
-        code=d.code,
-        procedure_name=name,
-        applicant=d.applicant,
-        address=d.address,
-        received_at=d.received_at,
-        original_due_at=a.original_due_at,
-        new_due_at=a.new_due_at,
-        reason=a.reason,
-        issued_at=a.issued_at,
-        signer=a.signer,
-        regime=regime_for(d.received_at),
-    )
-    _emit_document(
-        apology_text(data, tz=tz, lang=G.lang),
-        lambda p: write_apology_docx(data, p, tz=tz),
-        fmt,
-        out,
-        f"xin-loi-{d.code}",
-    )
+        data = apology_data(session, ledger, code)
+    text = apology_text(data, tz=tz, lang=G.lang)
+    _emit_document(text, lambda p: write_apology_docx(data, p, tz=tz), fmt, out, f"xin-loi-{data.code}")
 
 
 @app.command()
 @handles_errors
 def slip(code: str, fmt: FormatOpt = "text", out: OutOpt = None) -> None:
     """The receipt slip with its appointment (Mẫu 01, Circular 01/2018), as text or .docx."""
-    from onestop.forms import SlipData, slip_text, write_slip_docx
-    from onestop.services import events_of, get_dossier, get_procedure
+    from onestop.documents import slip_data
+    from onestop.forms import slip_text, write_slip_docx
 
     ledger = open_ledger()
     tz = ledger.deadlines.tz
     with unit_of_work(ledger) as session:
-        d = get_dossier(session, code)
-        name = get_procedure(session, d.procedure_code).name
-        officer = events_of(session, d)[0].officer
-        office = ledger.office(session)
-    data = SlipData(
-        office=_office_info(ledger, office),
-        code=d.code,
-        procedure_name=name,
-        applicant=d.applicant,
-        address=d.address,
-        phone=d.phone,
-        id_number=d.id_number,
-        channel=d.channel,
-        received_at=d.received_at,
-        appointment_at=d.appointment_at,
-        officer=officer,
-    )
-    _emit_document(
-        slip_text(data, tz=tz, lang=G.lang), lambda p: write_slip_docx(data, p, tz=tz), fmt, out, f"phieu-hen-{d.code}"
-    )
+        data = slip_data(session, ledger, code)
+    text = slip_text(data, tz=tz, lang=G.lang)
+    _emit_document(text, lambda p: write_slip_docx(data, p, tz=tz), fmt, out, f"phieu-hen-{data.code}")
 
 
 def scheduled_check(db: str | None, config: str | None, lang: str) -> None:

@@ -46,3 +46,30 @@ def test_a_dossier_completed_late_without_an_apology_gets_one_and_the_check_succ
     assert cli_json("verify", db=db, home=tmp_path)["ok"] is True
     letter = invoke_cli("apology", late, db=db, home=tmp_path)
     assert letter.returncode == 0 and late in letter.stdout, letter.stderr
+
+
+def test_the_slip_and_the_extension_letter_are_written_as_docx_that_open_with_their_facts(
+    db: Path, tmp_path: Path
+) -> None:
+    from docx import Document
+
+    code = receive(db, tmp_path, THREE_DAYS, "2023-03-06 09:00")  # due Thu 09/03/2023 17:00
+    extended = cli_json(
+        "extend", code, "--new-due", "2023-03-14 17:00", "--reason", "Chờ xác minh", "--signer", "Lê Hồng Sơn",
+        "--at", "2023-03-08 09:00", db=db, home=tmp_path,
+    )  # fmt: skip
+    assert extended["code"] == code
+
+    for command, name in (("slip", "slip.docx"), ("apology", "letter.docx")):
+        run = invoke_cli(command, code, "--format", "docx", "--out", str(tmp_path / name), db=db, home=tmp_path)
+        assert run.returncode == 0, run.stderr
+    slip = "\n".join(p.text for p in Document(str(tmp_path / "slip.docx")).paragraphs)
+    letter_doc = Document(str(tmp_path / "letter.docx"))
+    letter = "\n".join(
+        [p.text for p in letter_doc.paragraphs]
+        + [p.text for table in letter_doc.tables for cell in table._cells for p in cell.paragraphs]
+    )
+    assert code in slip and "09/03/2023" in slip
+    assert code in letter and "09/03/2023" in letter and "14/03/2023" in letter and "Chờ xác minh" in letter
+    # The place name before the date, taken from "UBND thị trấn Bút Sơn" (Decree 30/2020/NĐ-CP, Appendix I).
+    assert "Bút Sơn, ngày" in letter and "trấn Bút Sơn, ngày" not in letter

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import GeneratorType
@@ -130,21 +131,30 @@ def build(ledger: Ledger) -> dict[str, str]:
     return codes
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+@contextmanager
+def module_ledger(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[Ledger]:
+    """A ledger for a module's tests: a SQLite file, or a database of its own on the PostgreSQL test server."""
     if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'ledger.db'}", None
+        url, drop = f"sqlite:///{tmp_path_factory.mktemp(name) / 'ledger.db'}", None
     else:
         server = request.getfixturevalue("pg_server")
-        drop = f"test_reports_{uuid.uuid4().hex[:12]}"
+        drop = f"test_{name}_{uuid.uuid4().hex[:12]}"
         url = server.create_database(drop)
     ledger = init_at(url)
     try:
-        yield Built(ledger, build(ledger))
+        yield ledger
     finally:
         ledger.engine.dispose()
         if drop:
             server.drop_database(drop)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    with module_ledger(request, tmp_path_factory, "reports") as ledger:
+        yield Built(ledger, build(ledger))
 
 
 def report_of(built: Built, *, office: str | None = OFFICE_CODE, period: str = "2023-Q2") -> PeriodReport:
@@ -412,20 +422,9 @@ def build_slow(ledger: Ledger) -> None:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def slow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path_factory.mktemp('slow') / 'ledger.db'}", None
-    else:
-        server = request.getfixturevalue("pg_server")
-        drop = f"test_reports_slow_{uuid.uuid4().hex[:12]}"
-        url = server.create_database(drop)
-    ledger = init_at(url)
-    try:
+    with module_ledger(request, tmp_path_factory, "reports_slow") as ledger:
         build_slow(ledger)
         yield Built(ledger, {})
-    finally:
-        ledger.engine.dispose()
-        if drop:
-            server.drop_database(drop)
 
 
 def test_dossiers_completed_long_after_receipt_are_carried_over_and_pending_like_the_others(slow: Built) -> None:

@@ -56,7 +56,7 @@ class Alerts:
 
 def horizon(engine: Deadlines, as_of: dt.datetime, working_days: int) -> dt.datetime:
     """The close of the ``working_days``-th working day after ``as_of``'s day: nothing due later is alerted."""
-    today = engine.local(as_of).date()
+    today = engine.local_date(as_of)
     return engine.close_of(engine.calendar.add_working_days(today, max(working_days, 1)))
 
 

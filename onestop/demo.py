@@ -186,10 +186,10 @@ def _timeline(rng: random.Random, engine: Deadlines, plans: list[Plan]) -> list[
     for plan in plans:
         received = plan.received_at
         due = engine.due_at(_rule(plan.procedure), received)
-        while engine.local(due).date() > PERIOD_END - dt.timedelta(days=5):  # everything ends inside the period
+        while engine.local_date(due) > PERIOD_END - dt.timedelta(days=5):  # everything ends inside the period
             received = plan.received_at = _arrival(rng, engine, days[: len(days) // 2], plan.channel)
             due = engine.due_at(_rule(plan.procedure), received)
-        if plan.target == "early" and engine.local(due).date() == engine.local(engine.deemed_receipt(received)).date():
+        if plan.target == "early" and engine.local_date(due) == engine.local_date(engine.deemed_receipt(received)):
             received = _after_cutoff(engine, received)  # a same-day procedure filed after 15:00 can finish early
             plan.received_at = received
             due = engine.due_at(_rule(plan.procedure), received)
@@ -210,7 +210,7 @@ def _rule(procedure: Procedure) -> Any:
 
 
 def _after_cutoff(engine: Deadlines, received: dt.datetime) -> dt.datetime:
-    day = engine.local(engine.deemed_receipt(received)).date()
+    day = engine.local_date(engine.deemed_receipt(received))
     return dt.datetime.combine(day, dt.time(15, 5), engine.tz) + dt.timedelta(minutes=received.minute)
 
 
@@ -218,8 +218,8 @@ def _completion(
     rng: random.Random, engine: Deadlines, target: str, start: dt.datetime, due: dt.datetime
 ) -> dt.datetime:
     """A completion instant that lands the target: a day before the due day, the due day, or after the due."""
-    first = engine.local(start).date()
-    due_day = engine.local(due).date()
+    first = engine.local_date(start)
+    due_day = engine.local_date(due)
     if target == "early":
         days = [d for d in engine.calendar.working_days_between(first, due_day) if d < due_day]
         day = rng.choice(days[:3])
@@ -244,7 +244,7 @@ def _live(ledger: Ledger, office: Office, plans: list[Plan], timeline: list[Step
     engine = ledger.deadlines
     by_day: dict[dt.date, list[Step]] = defaultdict(list)
     for step in timeline:
-        by_day[engine.local(step[0]).date()].append(step)
+        by_day[engine.local_date(step[0])].append(step)
     result = DemoResult(office.code, len(plans), dt.datetime.combine(ALERT_DAY_HINT, CHECK_TIME, engine.tz), None)
     day, last = min(by_day), max(by_day)
     while day <= last:

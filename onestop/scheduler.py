@@ -38,7 +38,7 @@ class WorkingDayTrigger(BaseTrigger):
         engine = deadlines_for(self.spec)
         at = parse_time(self.time)
         base = max(now, previous_fire_time + dt.timedelta(seconds=1)) if previous_fire_time else now
-        day = engine.calendar.next_working_day(engine.local(base).date())
+        day = engine.calendar.next_working_day(engine.local_date(base))
         candidate = dt.datetime.combine(day, at, engine.tz)
         if candidate < base:
             candidate = dt.datetime.combine(engine.calendar.next_working_day(day, inclusive=False), at, engine.tz)

@@ -134,7 +134,7 @@ def receive_dossier(
         procedure = _procedure_row(conn, procedure_code)
     engine = ledger.deadlines
     state = lifecycle.receive(engine, rule_of(procedure.unit, procedure.amount, procedure.cutoff), at)
-    received_on = engine.local(at).date()
+    received_on = engine.local_date(at)
     assert office.id is not None
     dossier = Dossier(
         office_id=office.id,

@@ -30,7 +30,7 @@ def classify_completion(engine: Deadlines, *, completed_at: dt.datetime, due_at:
     time."""
     if completed_at > due_at:
         return Outcome.LATE
-    if engine.local(completed_at).date() < engine.local(due_at).date():
+    if engine.local_date(completed_at) < engine.local_date(due_at):
         return Outcome.EARLY
     return Outcome.ON_TIME
 
@@ -46,7 +46,7 @@ def working_days_overdue(engine: Deadlines, *, as_of: dt.datetime, due_at: dt.da
     """How many working days have begun since the due day (1 on the first working day after it)."""
     if as_of <= due_at:
         return 0
-    due_day, today = engine.local(due_at).date(), engine.local(as_of).date()
+    due_day, today = engine.local_date(due_at), engine.local_date(as_of)
     return max(1, engine.calendar.count_working_days(due_day, today))
 
 
@@ -54,13 +54,13 @@ def is_due_within(engine: Deadlines, *, as_of: dt.datetime, due_at: dt.datetime,
     """Not yet overdue and due by the close of the ``working_days``-th working day after today."""
     if as_of > due_at:
         return False
-    today = engine.local(as_of).date()
+    today = engine.local_date(as_of)
     horizon = engine.calendar.add_working_days(today, working_days)
-    return engine.local(due_at).date() <= horizon
+    return engine.local_date(due_at) <= horizon
 
 
 def is_due_today(engine: Deadlines, *, as_of: dt.datetime, due_at: dt.datetime) -> bool:
-    return as_of <= due_at and engine.local(due_at).date() == engine.local(as_of).date()
+    return as_of <= due_at and engine.local_date(due_at) == engine.local_date(as_of)
 
 
 def needs_apology(engine: Deadlines, *, as_of: dt.datetime, due_at: dt.datetime, extended: bool) -> bool:

@@ -70,6 +70,10 @@ class Deadlines:
             return at
         return at.astimezone(self.tz).replace(tzinfo=None)
 
+    def local_date(self, at: dt.datetime) -> dt.date:
+        """The office-local calendar day of an instant (naive datetimes are taken as office-local)."""
+        return at.date() if at.tzinfo is None else at.astimezone(self.tz).date()
+
     def aware(self, local: dt.datetime) -> dt.datetime:
         return local.replace(tzinfo=self.tz)
 

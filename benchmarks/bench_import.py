@@ -4,7 +4,9 @@
 
 For each size: the CSV is made by ``generate.py`` (cached in benchmarks/.data/), then, each in a fresh child
 process, on a fresh database:
-- ours: ``onestop --db X import FILE --json`` (engine per row, events, codes, idempotence checks);
+- ours: ``onestop --db X import FILE --json`` (engine per row, events, codes, idempotence checks; on Linux a
+  forked child prepares the batches while the parent writes); with ``--one-process``, also the same command with
+  both stages in one process, as where the platform does not fork;
 - floor: ``csv.reader`` → ``executemany`` into a SQLite table with the CSV's 16 columns, 2,000 rows per
   transaction like the importer (PostgreSQL: ``COPY ... FROM STDIN (FORMAT csv)`` of the file);
 with wall time, CPU time and the child's peak memory (GNU time). Memory is flat when the 1M peak ≈ the 100k peak.
@@ -116,10 +118,15 @@ def init_ledger(db: str) -> None:
     assert init.returncode == 0, init.stderr
 
 
-def ours(db: str, csv: Path) -> ChildRun:
+# The same command with every batch prepared and written in one process, as on a platform that does not fork.
+IN_ONE_PROCESS = "from onestop import importer; importer.PARALLEL_FROM_BYTES = 1 << 62; import cli; cli.main()"
+
+
+def ours(db: str, csv: Path, *, one_process: bool = False) -> ChildRun:
     env = bench_env()
     init_ledger(db)
-    run = run_child([ONESTOP, "--db", db, "import", str(csv), "--json"], env=env)
+    command = [PYTHON, "-c", IN_ONE_PROCESS] if one_process else [ONESTOP]
+    run = run_child([*command, "--db", db, "import", str(csv), "--json"], env=env)
     if run.returncode != 0:
         print(f"  import exited {run.returncode}: {run.stderr[-500:]}")
     else:
@@ -157,7 +164,9 @@ def ledger_floor(rows: int, ours_db: Path, mine: ChildRun) -> None:
     remove_sqlite(fresh)
 
 
-def sqlite_round(rows: int, goal: float | None, *, with_ledger_floor: bool = False) -> ChildRun:
+def sqlite_round(
+    rows: int, goal: float | None, *, with_ledger_floor: bool = False, one_process: bool = False
+) -> ChildRun:
     path = csv_file(rows)
     print(f"\nSQLite, {rows:,} rows ({path.stat().st_size / 1e6:.0f} MB CSV)")
     floor_db, ours_db = DATA / f"import-floor-{rows}.db", DATA / f"import-ours-{rows}.db"
@@ -167,6 +176,12 @@ def sqlite_round(rows: int, goal: float | None, *, with_ledger_floor: bool = Fal
     assert floor.returncode == 0 and int(floor.stdout) == rows, floor.stderr
     mine = ours(str(ours_db), path)
     show(f"import {rows:,} rows vs executemany (SQLite)", rows, mine, floor, goal)
+    if one_process:
+        alone = DATA / f"import-one-process-{rows}.db"
+        remove_sqlite(alone)
+        single = ours(str(alone), path, one_process=True)
+        show(f"import {rows:,} rows in one process vs executemany (SQLite)", rows, single, floor, None)
+        remove_sqlite(alone)
     remove_sqlite(floor_db)
     if with_ledger_floor and mine.returncode == 0:
         ledger_floor(rows, ours_db, mine)
@@ -192,9 +207,14 @@ def main() -> None:
     parser.add_argument("--pg", action="store_true", help="the big size (or --rows) on PostgreSQL too")
     parser.add_argument("--skip-small", action="store_true")
     parser.add_argument("--ledger-floor", action="store_true", help="also the bare insert into the ledger's schema")
+    parser.add_argument("--one-process", action="store_true", help="also the import without its forked child")
     args = parser.parse_args()
     print_machine()
-    small = None if args.skip_small else sqlite_round(args.rows, 5.0, with_ledger_floor=args.ledger_floor)
+    small = (
+        None
+        if args.skip_small
+        else sqlite_round(args.rows, 5.0, with_ledger_floor=args.ledger_floor, one_process=args.one_process)
+    )
     if args.big:
         big = sqlite_round(args.big, None, with_ledger_floor=args.ledger_floor)
         if small is not None:

@@ -55,8 +55,9 @@ _RAISE_COUNTER = text(
 
 
 def _sqlite_instant(at: dt.datetime) -> str:
-    # models.Instant: UTC without its offset; SQLAlchemy's SQLite DateTime text: "YYYY-MM-DD HH:MM:SS.ffffff".
-    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    # models.Instant: UTC without its offset; SQLAlchemy's SQLite DateTime text: "YYYY-MM-DD HH:MM:SS.ffffff"
+    # (the first 26 characters of the UTC instant's ISO form, before "+00:00").
+    return at.astimezone(dt.UTC).isoformat(" ", "microseconds")[:26]
 
 
 def _pg_instant(at: dt.datetime) -> dt.datetime:
@@ -67,10 +68,14 @@ def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def stored_instant(session: Session) -> Callable[[dt.datetime | None], Any]:
-    """How an aware instant is handed to the database (``None`` stays ``None``). Each instant is converted once
-    per converter: a batch repeats them (a receipt is also the first event, a close of day many rows' due)."""
-    convert = _sqlite_instant if is_sqlite(session) else _pg_instant
+_MEMO = 50_000  # instants remembered per converter; then it starts afresh (memory stays flat)
+
+
+def stored_instant(dialect: str) -> Callable[[dt.datetime | None], Any]:
+    """How an aware instant is handed to a database of ``dialect`` (``None`` stays ``None``). Each instant is
+    converted once while remembered: an import repeats them (a receipt is also the first event, a close of day
+    many rows' due)."""
+    convert = _sqlite_instant if dialect == "sqlite" else _pg_instant
     memo: dict[dt.datetime, Any] = {}  # aware instants hash by the instant, whatever their zone
 
     def stored(at: dt.datetime | None) -> Any:
@@ -78,18 +83,20 @@ def stored_instant(session: Session) -> Callable[[dt.datetime | None], Any]:
             return None
         found = memo.get(at)
         if found is None:
+            if len(memo) >= _MEMO:
+                memo.clear()
             found = memo[at] = convert(at)
         return found
 
     return stored
 
 
-def stored_date(session: Session) -> Callable[[dt.date], Any]:
-    return dt.date.isoformat if is_sqlite(session) else _same
+def stored_date(dialect: str) -> Callable[[dt.date], Any]:
+    return dt.date.isoformat if dialect == "sqlite" else _same
 
 
-def stored_flag(session: Session) -> Callable[[bool], Any]:
-    return int if is_sqlite(session) else _same
+def stored_flag(dialect: str) -> Callable[[bool], Any]:
+    return int if dialect == "sqlite" else _same
 
 
 def _same(value: Any) -> Any:

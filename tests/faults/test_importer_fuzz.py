@@ -191,12 +191,12 @@ def ledger_rows(ledger: Ledger) -> dict[int, tuple[str, int]]:
     return rows
 
 
-def check_import(template: Path, draft: Draft, folder: Path) -> None:
+def check_import(template: Path, draft: Draft, folder: Path, *, in_child: bool = False) -> None:
     path = folder / "export.csv"
     spans = draft.write(path)
     with fresh_ledger(template) as ledger:
         try:
-            result = import_csv(ledger, path, now=NOW, describe=describe)
+            result = import_csv(ledger, path, now=NOW, describe=describe, parallel=in_child)
         except InputError as refused:  # the file as a whole: only for a missing required column
             assert refused.key == "input.csv_header", f"a bad row stopped the whole import: {describe(refused)}"
             assert not set(REQUIRED) <= set(draft.columns)
@@ -231,10 +231,12 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None
 
 
 @FUZZ
-@given(draft=drafts())
-def test_any_export_is_imported_row_by_row_without_traceback_or_partial_write(template: Path, draft: Draft) -> None:
+@given(draft=drafts(), in_child=st.booleans())  # batches prepared here, or in the child a long file gets
+def test_any_export_is_imported_row_by_row_without_traceback_or_partial_write(
+    template: Path, draft: Draft, in_child: bool
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        check_import(template, draft, Path(folder))
+        check_import(template, draft, Path(folder), in_child=in_child)
 
 
 def test_an_export_of_nothing_but_a_header_imports_nothing(template: Path, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from onestop import importer
 from tests.faults.support import (
     Export,
     Run,
@@ -156,3 +157,49 @@ def test_an_import_killed_at_random_moments_always_verifies_and_completes_with_e
     assert any(m.killed and 0 < m.dossiers_after < ROWS for m in moments), moments  # some kill was mid-import
     for export in exports:  # each export in full: the last run imports the rest, the other finds all in
         assert_complete(export, ledger_url, tmp_path)
+
+
+def running_children_of(pid: int) -> list[int]:
+    """The processes ``pid`` started that have not ended (a zombie has ended), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, IndexError):
+            continue
+        if int(parent) == pid and state != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def still_running(pids: list[int]) -> list[int]:
+    running = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                running.append(pid)
+        except OSError:
+            pass  # gone
+    return running
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_after_a_kill_9_the_imports_children_end_at_once_and_hold_no_lock_for_the_next_import(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    """A long file is prepared by forked children. Killed with their parent, they must end by themselves (the next
+    send fails) and must not keep the parent's database connection open: on PostgreSQL that would keep the killed
+    transaction, and the counter rows it locked, alive, and the next import would fail as "locked"."""
+    export = write_export(tmp_path / "export.csv", rows=ROWS, with_codes=True, seed=404, first_day=FIRST_DAY)
+    started = start_cli("import", str(export.path), "--json", db=ledger_url, home=tmp_path)
+    with connected(ledger_url) as conn:
+        while started.process.poll() is None and not conn.execute(sa.text("SELECT COUNT(*) FROM dossier")).scalar():
+            time.sleep(POLL_S)
+    children = running_children_of(started.process.pid)
+    assert finish(started, kill=True).killed
+    assert len(children) == importer.preparing_children(), "the long file was not prepared by children"
+    deadline = time.monotonic() + 10
+    while still_running(children) and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+    assert still_running(children) == []
+    assert_complete(export, ledger_url, tmp_path)

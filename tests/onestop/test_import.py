@@ -2,19 +2,23 @@
 
 What the importer writes is what the desk would have written for the same history (the ORM's own column
 formats, the same events), codes stay the ledger's, and a code already given to another dossier is that row's
-error rather than a silent skip.
+error rather than a silent skip. Every test runs with the batches prepared here and in forked children (which
+long files get on Linux); a child's problem is raised here, and no child outlives its import.
 """
 
 from __future__ import annotations
 
 import csv
+import multiprocessing
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from onestop import importer
 from onestop.context import Ledger
-from onestop.errors import OnestopError
+from onestop.errors import InputError, OnestopError
 from onestop.i18n import t
 from onestop.importer import ImportResult, RowError, import_csv
 from onestop.integrity import verify_ledger
@@ -33,6 +37,14 @@ from tests.helpers import (
 
 HEADER = ("code", "procedure", "channel", "applicant", "address", "received_at", "resolved_at", "returned_at",
           "return_via")  # fmt: skip
+
+
+@pytest.fixture(autouse=True, params=["here", "in children"])
+def preparing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Where the batches are prepared: in this process, or (as for a long file on Linux) in forked children."""
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0 if request.param == "in children" else 1 << 62)
+    yield request.param
+    assert multiprocessing.active_children() == []  # no child outlives its import, whatever happened
 
 
 def describe(error: OnestopError) -> str:
@@ -96,6 +108,24 @@ def test_a_code_repeated_in_one_file_for_another_dossier_is_reported_and_a_plain
     assert dossier(ledger, code).applicant == "Đặng Ngọc Lan"
     again = run(ledger, export(tmp_path, other, first))  # in a later import: the ledger's dossier decides
     assert (again.imported, again.skipped, again.errors) == (0, 1, [RowError(2, code_taken(code))])
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_repeats_in_later_batches_are_found_whichever_process_prepared_them(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """A repeat may be prepared before the batch holding its first row is written (by another child): the look
+    again in the write transaction finds it, as the look before living finds it in one process."""
+    monkeypatch.setattr(importer, "BATCH", batch)
+    code = f"{OFFICE_CODE}-230306-0001"
+    first = {**ROW, "code": code}
+    refused_repeat = {**first, "resolved_at": "", "returned_at": "2023-03-09 08:00"}  # in the ledger: not lived
+    rows = [first, first, {**first, "applicant": "Bùi Thanh Tâm"}, {**ROW}, refused_repeat]
+
+    result = run(ledger, export(tmp_path, *rows))
+
+    assert (result.imported, result.skipped, result.errors) == (1, 3, [RowError(4, code_taken(code))])
+    assert verify_ledger(ledger).ok
 
 
 def test_an_imported_history_is_stored_as_the_desk_stores_it_and_verifies(ledger: Ledger, tmp_path: Path) -> None:
@@ -168,3 +198,15 @@ def test_numbers_an_export_lacks_are_not_gaps_but_a_gap_after_them_still_is(ledg
     with ledger.engine.begin() as conn:  # a number of the desk's lost: 0006 becomes 0008
         conn.execute(sa.text("UPDATE dossier SET seq = 8 WHERE code = :c"), {"c": desk.code})
     assert [(p.issue, p.detail) for p in verify_ledger(ledger).problems] == [("sequence", "4 dossiers numbered 1..8")]
+
+
+def test_a_file_the_importer_refuses_as_a_whole_is_one_input_error_and_nothing_is_written(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("code,channel,applicant\n,direct,Lê Minh\n", encoding="utf-8")
+    before = snapshot(ledger.engine)
+    with pytest.raises(InputError) as refused:
+        run(ledger, path)
+    assert (refused.value.key, refused.value.params) == ("input.csv_header", {"columns": "procedure, received_at"})
+    assert snapshot(ledger.engine) == before

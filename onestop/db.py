@@ -253,8 +253,17 @@ def reading(session: Session) -> Iterator[Connection]:
 def has_begun(session: Session) -> bool:
     """Whether the session's transaction holds a connection yet (or has changes waiting to be flushed)."""
     transaction = session.get_transaction()
-    began = transaction is not None and bool(transaction._connections)  # no public accessor in SQLAlchemy 2
+    began = transaction is not None and session.info.get(_BEGUN) is transaction
     return began or bool(session.new or session.dirty or session.deleted)
+
+
+_BEGUN = "onestop_connected_transaction"
+
+
+@event.listens_for(Session, "after_begin")
+def _on_session_begin(session: Session, transaction: Any, _connection: Connection) -> None:
+    # SQLAlchemy's event for "this transaction now holds a connection": the root transaction is remembered.
+    session.info[_BEGUN] = session.get_transaction()
 
 
 def storage_error(error: BaseException, *, url: str) -> StorageError:

@@ -193,3 +193,25 @@ def test_a_postgresql_connection_dropped_in_steady_use_is_one_clear_error_then_t
     assert caught.value.key == "storage.open"
     assert count_offices(ledger) == 1
     ledger.engine.dispose()
+
+
+def test_a_write_session_reads_apart_until_its_first_statement_then_on_its_own_connection(tmp_path: Path) -> None:
+    """``reading`` on SQLite: before the session's transaction holds a connection (and so the write lock), reads go
+    through a connection of their own; after its first statement, or with changes pending, through its own."""
+    ledger = open_ledger(copy_ledger(make_template(tmp_path / "template.db"), tmp_path / "ledger.db"))
+    try:
+        with session_scope(ledger.engine, write=True) as session:
+            assert not db.has_begun(session)
+            with db.reading(session) as conn:
+                assert conn.execute(sa.text("SELECT count(*) FROM office")).scalar_one() == 1
+                apart = conn
+            assert not db.has_begun(session)  # reading apart gave the session no connection: no write lock yet
+            session.execute(sa.text("SELECT 1"))
+            assert db.has_begun(session)
+            with db.reading(session) as conn:
+                assert conn is session.connection()
+            assert apart is not session.connection()
+        with session_scope(ledger.engine, write=True) as again:  # a new transaction starts afresh
+            assert not db.has_begun(again)
+    finally:
+        ledger.engine.dispose()

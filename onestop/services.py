@@ -23,6 +23,7 @@ from onestop.db import reading
 from onestop.errors import InputError, NotFoundError
 from onestop.models import Dossier, Event, Office, Procedure
 from onestop.text import fold, normalise
+from sla.classify import Outcome
 from sla.deadline import Rule
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # desk PCs' clocks drift a little
@@ -250,7 +251,20 @@ def _decide(
     state = lifecycle.derive(ledger.deadlines, seen.rule, seen.history)
     new, kind = lifecycle.apply_action(ledger.deadlines, seen.rule, state, action, at, return_via=return_via)
     note = (new.return_via or "direct") if action == "return" else note
-    return new, event_values(kind=kind, at=at, now=now, officer=officer, note=note)
+    event = event_values(kind=kind, at=at, now=now, officer=officer, note=note)
+    return classified_as_completed(seen.dossier, new), event
+
+
+def classified_as_completed(dossier: Dossier, state: lifecycle.State) -> lifecycle.State:
+    """A dossier completed before this action keeps the due time and the outcome it was completed with.
+
+    The history is replayed under today's calendar, which a day off announced since the completion may have moved
+    (``recalc`` moves open dossiers only). A completion is classified against the due instant in force when it
+    happened (DOMAIN 7; Circular 01/2018/TT-VPCP Art. 13) and a period already reported must not change, so an
+    action after it (the return of the result) never classifies it again."""
+    if dossier.completed_at is None or dossier.outcome is None:
+        return state
+    return state._replace(outcome=Outcome(dossier.outcome), clock=state.clock._replace(due_at=dossier.due_at))
 
 
 def last_event_id(conn: Connection, dossier_id: int) -> int | None:

@@ -218,3 +218,23 @@ def test_a_ledger_with_nothing_open_recalculates_nothing_and_takes_no_write_lock
 
     assert recalculate(changed, now=NOW, dry_run=False) == []
     changed.engine.dispose()
+
+
+def test_the_return_after_a_calendar_change_keeps_the_classification_the_dossier_was_completed_with(
+    ledger: Ledger,
+) -> None:
+    """Resolved late under the calendar of its day; a day off announced afterwards would make it on time. Returning
+    the result must not classify it again: a period already reported keeps its counts."""
+    code = receive(ledger, received_at=at("2023-03-06 08:00")).code  # five working days: due Mon 13th 17:00
+    act(ledger, code, "resolve", when=at("2023-03-14 10:00"))
+    completed = dossier(ledger, code)
+    assert completed.outcome == "late"
+    changed = with_day_off(ledger, DAY_OFF)  # Friday 10th off: the due would now be Tuesday 14th 17:00
+
+    act(changed, code, "return", when=at("2023-03-15 10:00"))
+
+    returned = dossier(changed, code)
+    assert (returned.status, returned.outcome, returned.due_at) == ("returned", "late", completed.due_at)
+    result = verify_ledger(changed)
+    assert (result.ok, result.earlier_calendar) == (True, 1)
+    changed.engine.dispose()

@@ -16,7 +16,9 @@ cover restarts; over ``kills`` runs they advance through the whole file.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -202,4 +204,25 @@ def test_after_a_kill_9_the_imports_children_end_at_once_and_hold_no_lock_for_th
     while still_running(children) and time.monotonic() < deadline:
         time.sleep(POLL_S)
     assert still_running(children) == []
+    assert_complete(export, ledger_url, tmp_path)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_ctrl_c_during_a_long_import_ends_it_and_its_children_quietly_and_the_ledger_verifies(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    """Ctrl-C reaches the whole foreground process group: the children ignore it, the parent stops them."""
+    export = write_export(tmp_path / "export.csv", rows=ROWS, with_codes=True, seed=505, first_day=FIRST_DAY)
+    started = start_cli("import", str(export.path), "--json", db=ledger_url, home=tmp_path, start_new_session=True)
+    with connected(ledger_url) as conn:
+        while started.process.poll() is None and not conn.execute(sa.text("SELECT COUNT(*) FROM dossier")).scalar():
+            time.sleep(POLL_S)
+    children = running_children_of(started.process.pid)
+    os.killpg(started.process.pid, signal.SIGINT)
+    run = finish(started)
+    assert (run.returncode, run.stdout) == (130, ""), run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    assert len(children) == importer.preparing_children()
+    assert still_running(children) == []
+    assert_verified(ledger_url, tmp_path)
     assert_complete(export, ledger_url, tmp_path)

@@ -440,6 +440,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Dossier code {code} is already used by another dossier (another procedure, applicant or receipt "
         "instant); this row was not imported",
     ),
+    "import.helper_stopped": (
+        "Tiến trình phụ đọc tệp nhập đã dừng (mã thoát {exit_code}); các lô đã ghi được giữ nguyên, hãy chạy lại "
+        "lệnh nhập (hồ sơ đã có sẽ được bỏ qua)",
+        "The import's helper process stopped (exit code {exit_code}); the batches already written are kept: run the "
+        "import again (dossiers already in the ledger are skipped)",
+    ),
     "storage.file_size": (
         "Không ghi được cơ sở dữ liệu: tệp đã chạm giới hạn kích thước tệp của tiến trình "
         "({limit} byte, ulimit -f): {detail}",

@@ -220,8 +220,8 @@ def _prepared_elsewhere(job: _Job, path: Path, children: int) -> Generator[_Prep
             try:
                 kind, payload = receiving.recv()
             except EOFError:
-                child.join()
-                raise RuntimeError(f"the import's reading process stopped (exit code {child.exitcode})") from None
+                child.join()  # killed (the kernel's OOM killer, an operator): one clear line, then run it again
+                raise OnestopError("import.helper_stopped", exit_code=child.exitcode) from None
             if kind == "done":
                 break
             if kind == "error":

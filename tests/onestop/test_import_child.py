@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from onestop import importer
 from onestop.context import Ledger
+from onestop.errors import OnestopError
 from onestop.importer import import_csv
 from onestop.integrity import verify_ledger
 from tests.helpers import NOW
@@ -31,8 +32,9 @@ def test_a_child_that_dies_stops_the_import_with_its_exit_code_and_the_batches_b
 
     monkeypatch.setattr(importer._Job, "prepare", die_on_the_second_batch)
     path = export(tmp_path, ROW, {**ROW, "applicant": "Lê Minh"})
-    with pytest.raises(RuntimeError, match="exit code 3"):
+    with pytest.raises(OnestopError) as stopped:
         import_csv(ledger, path, now=NOW, describe=describe, parallel=True)
+    assert (stopped.value.key, stopped.value.params) == ("import.helper_stopped", {"exit_code": 3})
     assert multiprocessing.active_children() == []
     with ledger.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT applicant FROM dossier")).scalars().all() == ["Đặng Ngọc Lan"]

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -158,16 +159,35 @@ def import_csv(
         parallel = _can_fork(ledger.url) and _size(path) >= PARALLEL_FROM_BYTES
     prepared = _prepared_elsewhere(job, path, preparing_children()) if parallel else _prepared_here(job, path)
     try:
-        for batch in prepared:
-            with session_scope(ledger.engine, write=True) as session:
-                job.write(session, batch)
-            if progress:
-                progress(batch.lines)
+        with _ctrl_c_between_batches() as interrupted:
+            for batch in prepared:
+                with session_scope(ledger.engine, write=True) as session:
+                    job.write(session, batch)
+                if progress:
+                    progress(batch.lines)
+                if interrupted():
+                    raise KeyboardInterrupt
     except StorageError as error:
         raise named_file_size_error(error, url=ledger.url) from error.__cause__
     finally:
         prepared.close()
     return job.result
+
+
+@contextlib.contextmanager
+def _ctrl_c_between_batches() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C stops the import after the batch being written, not inside it: Python raises KeyboardInterrupt
+    wherever the signal lands, and inside a finalizer (a weak reference's callback, say) it is printed as
+    "Exception ignored" and lost, and the import would go on. Outside the main thread, signals are not ours."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield lambda: bool(pressed)
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def preparing_children() -> int:

@@ -9,24 +9,17 @@ another dossier is reported. A bad row is reported with its line number; the res
 
 Two stages, per batch: *prepare* (read, check, live: Python work that needs no write lock) and *write* (look
 again, number, insert: in the write transaction, in file order). On Linux a long file's batches are prepared by
-forked children while this process writes the batches before, so the cores share the work; elsewhere, and for
-short files, both stages run here one after the other. Either way the results are the same (the tests run both).
+forked children while this process writes the batches before (``onestop.batches``); elsewhere, and for short
+files, both stages run here one after the other. Either way the results are the same (the tests run both).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
-import itertools
-import multiprocessing
-import os
-import signal
-import sys
-import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -35,9 +28,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from onestop import bulk, lifecycle
+from onestop.batches import can_fork, ctrl_c_between_batches, prepared_here, prepared_in_children, preparing_children
 from onestop.context import Ledger
 from onestop.csvrows import read_rows
-from onestop.db import open_engine, session_scope, sqlite_path
+from onestop.db import session_scope
 from onestop.errors import InputError, NotFoundError, OnestopError, StorageError, TransitionError
 from onestop.limits import named_file_size_error
 from onestop.models import Dossier, Office, Procedure
@@ -136,7 +130,6 @@ def count_rows(path: Path) -> int:
         return max(0, sum(1 for _ in handle) - 1)
 
 
-JOIN_TIMEOUT_S = 30  # for a child to end once it has sent everything; then it is killed
 PARALLEL_FROM_BYTES = 1 << 20  # a file this long (~5,000 rows) is prepared by forked children where they can be
 
 
@@ -156,10 +149,15 @@ def import_csv(
         procedures = {p.code: p for p in session.execute(select(Procedure)).scalars()}
     job = _Job(ledger, office, procedures, now=now, describe=describe)
     if parallel is None:
-        parallel = _can_fork(ledger.url) and _size(path) >= PARALLEL_FROM_BYTES
-    prepared = _prepared_elsewhere(job, path, preparing_children()) if parallel else _prepared_here(job, path)
+        parallel = can_fork(ledger.url) and _size(path) >= PARALLEL_FROM_BYTES
+    batches = partial(_batches_of, path)
+    if parallel:
+        children = preparing_children()
+        prepared = prepared_in_children(batches, job.prepare, engine=ledger.engine, url=ledger.url, children=children)
+    else:
+        prepared = prepared_here(batches, job.prepare, engine=ledger.engine)
     try:
-        with _ctrl_c_between_batches() as interrupted:
+        with ctrl_c_between_batches() as interrupted:
             for batch in prepared:
                 with session_scope(ledger.engine, write=True) as session:
                     job.write(session, batch)
@@ -174,127 +172,11 @@ def import_csv(
     return job.result
 
 
-@contextlib.contextmanager
-def _ctrl_c_between_batches() -> Iterator[Callable[[], bool]]:
-    """Ctrl-C stops the import after the batch being written, not inside it: Python raises KeyboardInterrupt
-    wherever the signal lands, and inside a finalizer (a weak reference's callback, say) it is printed as
-    "Exception ignored" and lost, and the import would go on. Outside the main thread, signals are not ours."""
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
-        return
-    pressed: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
-    try:
-        yield lambda: bool(pressed)
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
-
-
-def preparing_children() -> int:
-    """How many children prepare batches: two on two cores (100k rows: 5.5 s against 5.9 s with one, 5.8 s with
-    three; the children's work is greater than the writing's), one fewer than the cores on more, at most four."""
-    return min(4, max(2, (os.cpu_count() or 2) - 1))
-
-
-def _can_fork(url: str) -> bool:
-    # fork: the child starts with this process's modules, calendar and catalogue (spawn would rebuild them);
-    # only Linux forks safely here. An in-memory SQLite ledger cannot be opened by a second process.
-    return sys.platform.startswith("linux") and (sqlite_path(url) is not None or not url.startswith("sqlite"))
-
-
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:
         return 0  # _read names the problem
-
-
-def _prepared_here(job: _Job, path: Path) -> Generator[_Prepared, None, None]:
-    for batch in _batches(_read(path)):
-        with session_scope(job.ledger.engine) as session:
-            prepared = job.prepare(session, batch)
-        yield prepared  # its read transaction ended: the batch is written in a transaction of its own
-
-
-def _prepared_elsewhere(job: _Job, path: Path, children: int) -> Generator[_Prepared, None, None]:
-    """The batches as forked processes prepare them (child k the batches k, k + n, ...), ahead of the writing
-    here (a pipe holds one batch each, so memory stays flat). Their errors are raised here; if this process
-    stops, they are killed."""
-    context = multiprocessing.get_context("fork")
-    pipes = [context.Pipe(duplex=False) for _ in range(children)]
-    # No connection of ours may live on in a child: a PostgreSQL socket kept open there would keep this
-    # process's transaction (and its locks) alive after a kill -9 until the child ended. The pool reconnects.
-    job.ledger.engine.dispose()
-    started = []
-    for k, (_, sending) in enumerate(pipes):
-        ends = [end for pair in pipes for end in pair if end is not sending]  # the child closes all but its own
-        child = context.Process(target=_prepare_in_child, args=(job, path, sending, ends, k, children),
-                                name=f"onestop-import-{k}", daemon=True)  # fmt: skip
-        child.start()
-        started.append(child)
-    for _, sending in pipes:
-        sending.close()
-    try:
-        for i in itertools.count():
-            child, (receiving, _) = started[i % children], pipes[i % children]
-            try:
-                kind, payload = receiving.recv()
-            except EOFError:
-                child.join()  # killed (the kernel's OOM killer, an operator): one clear line, then run it again
-                raise OnestopError("import.helper_stopped", exit_code=child.exitcode) from None
-            if kind == "done":
-                break
-            if kind == "error":
-                raise payload
-            yield payload
-        for child in started:
-            child.join(timeout=JOIN_TIMEOUT_S)
-    finally:
-        for receiving, _ in pipes:
-            receiving.close()
-        for child in started:
-            if child.is_alive():
-                child.kill()
-                child.join()
-
-
-def _prepare_in_child(
-    job: _Job, path: Path, sending: Connection, others: list[Connection], k: int, children: int
-) -> None:
-    """The child's work: its batches prepared and sent. It reads the ledger through connections of its own (a
-    connection must not cross a fork) and leaves Ctrl-C to the parent, which stops it. Once the parent is gone
-    (even by kill -9) its next send fails and it ends: it keeps no copy of the parent's ends of the pipes."""
-    for end in others:
-        end.close()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    engine = None
-    try:
-        engine = open_engine(job.ledger.url, create_dir=False)
-        for i, batch in enumerate(_batches(_read(path))):
-            if i % children != k:
-                continue
-            with session_scope(engine) as session:
-                prepared = job.prepare(session, batch)
-            sending.send(("batch", prepared))
-        sending.send(("done", None))
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the parent has stopped
-    except BaseException as error:  # raised again in the parent: an InputError is one line there
-        _send_error(sending, error)
-    finally:
-        if engine is not None:
-            engine.dispose()
-        sending.close()
-
-
-def _send_error(sending: Connection, error: BaseException) -> None:
-    try:
-        sending.send(("error", error))
-    except OSError:
-        pass  # the parent has stopped
-    except Exception:  # an error that does not pickle: its text, which is what the parent would show
-        with contextlib.suppress(OSError):
-            sending.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))
 
 
 def _read(path: Path) -> Iterator[tuple[int, tuple[str, ...] | csv.Error]]:
@@ -326,6 +208,10 @@ def _index(header: list[str]) -> list[int]:
     """For each of ``COLUMNS``, its position in the file's rows (a repeated name: the last), else the empty one."""
     where = {name: i for i, name in enumerate(header)}
     return [where.get(name, -1) for name in COLUMNS]
+
+
+def _batches_of(path: Path) -> Iterator[list[tuple[int, tuple[str, ...] | csv.Error]]]:
+    return _batches(_read(path))
 
 
 def _batches(rows: Iterator[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
@@ -431,7 +317,8 @@ class _Job:
         """In the write transaction: look again (a dossier may have come in since, by the desk or an earlier batch
         of this file), number the new rows and insert them."""
         errors = list(batch.errors)
-        still_new, skipped = self._not_in_ledger(session, [*batch.lived, *batch.refused], errors)
+        rows: list[_Lived | _Refused] = [*batch.lived, *batch.refused]
+        still_new, skipped = self._not_in_ledger(session, rows, errors)
         lived = [row for row in still_new if isinstance(row, _Lived)]
         errors += [RowError(row.line, row.reason) for row in still_new if isinstance(row, _Refused)]
         new, repeated = self._once_each(lived, errors)

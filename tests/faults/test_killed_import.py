@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from onestop import importer
+from onestop.batches import preparing_children
 from tests.faults.support import (
     Export,
     Run,
@@ -199,7 +199,7 @@ def test_after_a_kill_9_the_imports_children_end_at_once_and_hold_no_lock_for_th
             time.sleep(POLL_S)
     children = running_children_of(started.process.pid)
     assert finish(started, kill=True).killed
-    assert len(children) == importer.preparing_children(), "the long file was not prepared by children"
+    assert len(children) == preparing_children(), "the long file was not prepared by children"
     deadline = time.monotonic() + 10
     while still_running(children) and time.monotonic() < deadline:
         time.sleep(POLL_S)
@@ -222,7 +222,7 @@ def test_ctrl_c_during_a_long_import_ends_it_and_its_children_quietly_and_the_le
     run = finish(started)
     assert (run.returncode, run.stdout) == (130, ""), run.stderr
     assert "Traceback" not in run.stderr, run.stderr
-    assert len(children) == importer.preparing_children()
+    assert len(children) == preparing_children()
     assert still_running(children) == []
     assert_verified(ledger_url, tmp_path)
     assert_complete(export, ledger_url, tmp_path)

@@ -45,7 +45,7 @@ DOSSIER_COLUMNS = (
     "waiting_since",
     "last_event_at",
 )
-EVENT_COLUMNS = ("dossier_id", "kind", "occurred_at", "recorded_at", "officer", "note")
+EVENT_COLUMNS = ("dossier_id", "kind", "occurred_at", "recorded_at", "officer", "note", "due_at")
 
 _RAISE_COUNTER = text(
     "INSERT INTO counter (office_id, scope, period, last) VALUES (:o, 'dossier', :p, :n) "

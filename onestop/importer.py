@@ -107,7 +107,7 @@ class _Row:
         self.id_number: str | None = None
         self.phone: str | None = None
         self.address: str | None = None
-        self.events: list[tuple[str, dt.datetime, str]] = []
+        self.events: list[tuple[str, dt.datetime, str, dt.datetime | None]] = []
         self.life: lifecycle.State | None = None
 
 
@@ -240,7 +240,7 @@ class _Lived(NamedTuple):
     received_on: dt.date
     day: Any  # received_on as the database stores it
     values: tuple[Any, ...]  # the dossier's stored values after ``seq`` in ``bulk.DOSSIER_COLUMNS``
-    events: list[tuple[str, Any, str]]  # kind, stored instant, note
+    events: list[tuple[str, Any, str, Any]]  # kind, stored instant, note, stored due judged against (completions)
 
 
 class _Refused(NamedTuple):
@@ -366,7 +366,7 @@ class _Job:
         fields, received_at = row.fields, row.received_at
         rule = row.procedure.rule
         life = lifecycle.receive(self.engine, rule, received_at)
-        events = [("received", received_at, row.channel)]
+        events: list[tuple[str, dt.datetime, str, dt.datetime | None]] = [("received", received_at, row.channel, None)]
         for index, column, action in _STEP_AT:
             at = self._instant(fields[index], column) if fields[index] else None
             if at is None:
@@ -375,12 +375,13 @@ class _Job:
             via = (fields[_RETURN_VIA] or "direct").strip() if action == "return" else None
             if via is not None and via not in lifecycle.RETURN_ROUTES:
                 raise InputError("input.return_via", value=via)
+            judged = lifecycle.judged_due(life, at) if action in lifecycle.COMPLETING else None
             try:
                 life, kind = lifecycle.apply_action(self.engine, rule, life, action, at, return_via=via)
             except TransitionError as error:  # name the row's dossier in the message
                 error.params.setdefault("code", row.code or f"#{row.line}")
                 raise
-            events.append((kind, at, via or ""))
+            events.append((kind, at, via or "", judged))
         # The receipt slip's appointment, when the export has none: the statutory due, or the one before a stop.
         due = life.clock.due_at or life.clock.last_due_at
         row.appointment_at = self._instant(fields[_DUE_AT], "due_at") or due or received_at
@@ -494,7 +495,7 @@ class _Job:
             life.outcome and life.outcome.value, instant(life.withdrawn_at), instant(life.returned_at),
             life.return_via, instant(life.waiting_since), instant(life.last_event_at),
         )  # fmt: skip
-        events = [(kind, instant(at), note) for kind, at, note in row.events]
+        events = [(kind, instant(at), note, instant(judged)) for kind, at, note, judged in row.events]
         return _Lived(row.line, row.code, row.key, row.received_on, self.stored_date(row.received_on), values, events)
 
     def _assign_codes(self, session: Session, rows: list[_Lived]) -> list[tuple[str, int]]:
@@ -539,6 +540,6 @@ class _Job:
         ids = bulk.new_dossier_ids(session, len(rows))
         for id_, row, (code, seq) in zip(ids, rows, numbers, strict=True):
             dossiers.append((id_, office_id, code, row.day, seq, *row.values))
-            events += [(id_, kind, at, recorded_at, IMPORT_OFFICER, note) for kind, at, note in row.events]
+            events += [(id_, kind, at, recorded_at, IMPORT_OFFICER, note, due) for kind, at, note, due in row.events]
         bulk.insert_rows(session, "dossier", bulk.DOSSIER_COLUMNS, dossiers)
         bulk.insert_rows(session, "event", bulk.EVENT_COLUMNS, events)

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection
@@ -72,8 +72,8 @@ def verify_ledger(ledger: Ledger) -> Verification:
     with session_scope(ledger.engine) as session:
         conn = session.connection()
         rules = _rules(conn)
-        for batch, histories in _batches(conn):
-            _check_batch(ledger, rules, batch, histories, result)
+        for batch in _batches(conn):
+            _check_batch(ledger, rules, batch, result)
         _check_sequences(conn, result)
         _check_apologies(conn, result)
         if conn.dialect.name == "postgresql":
@@ -86,9 +86,15 @@ def _rules(conn: Connection) -> dict[str, Rule]:
     return {code: rule_of(unit, amount, cutoff) for code, unit, amount, cutoff in conn.execute(query)}
 
 
-def _batches(conn: Connection) -> Iterator[tuple[Sequence[Any], dict[int, History]]]:
+class _Batch(NamedTuple):
+    dossiers: Sequence[Any]  # id, code, procedure_code, then the CHECKED columns
+    histories: dict[int, History]
+    judged: dict[int, dt.datetime]  # the due a completion was judged against, as its event records it
+
+
+def _batches(conn: Connection) -> Iterator[_Batch]:
     columns = [DOSSIER.c.id, DOSSIER.c.code, DOSSIER.c.procedure_code, *(DOSSIER.c[name] for name in CHECKED)]
-    events = select(EVENT.c.dossier_id, EVENT.c.kind, EVENT.c.occurred_at, EVENT.c.note)
+    events = select(EVENT.c.dossier_id, EVENT.c.kind, EVENT.c.occurred_at, EVENT.c.note, EVENT.c.due_at)
     last_id = 0
     while True:
         batch = conn.execute(select(*columns).where(DOSSIER.c.id > last_id).order_by(DOSSIER.c.id).limit(BATCH)).all()
@@ -96,18 +102,20 @@ def _batches(conn: Connection) -> Iterator[tuple[Sequence[Any], dict[int, Histor
             return
         first_id, last_id = batch[0][0], batch[-1][0]
         histories: dict[int, History] = defaultdict(list)
+        judged: dict[int, dt.datetime] = {}
         in_range = events.where(EVENT.c.dossier_id.between(first_id, last_id))
-        for dossier_id, kind, occurred_at, note in conn.execute(in_range.order_by(EVENT.c.dossier_id, EVENT.c.id)):
+        rows = conn.execute(in_range.order_by(EVENT.c.dossier_id, EVENT.c.id))
+        for dossier_id, kind, occurred_at, note, due_at in rows:
             histories[dossier_id].append((kind, occurred_at, note))
-        yield batch, histories
+            if due_at is not None:
+                judged[dossier_id] = due_at
+        yield _Batch(batch, histories, judged)
 
 
-def _check_batch(
-    ledger: Ledger, rules: dict[str, Rule], batch: Sequence[Any], histories: dict[int, History], result: Verification
-) -> None:
-    for dossier_id, code, procedure_code, *cached in batch:
+def _check_batch(ledger: Ledger, rules: dict[str, Rule], batch: _Batch, result: Verification) -> None:
+    for dossier_id, code, procedure_code, *cached in batch.dossiers:
         result.dossiers += 1
-        events = histories.get(dossier_id, [])
+        events = batch.histories.get(dossier_id, [])
         if not events or events[0][0] != "received":
             result.problems.append(Problem(code, "history", "does not start with its receipt"))
             continue
@@ -116,19 +124,40 @@ def _check_batch(
         except Exception as error:  # a history the rules refuse is itself the finding
             result.problems.append(Problem(code, "history", str(error)))
             continue
-        differ = [(n, k, d) for n, k, d in zip(CHECKED, cached, _derived(state), strict=True) if k != d]
-        if differ and _fixed_under_earlier_calendar(ledger, dict(zip(CHECKED, cached, strict=True)), differ):
+        derived = _derived(state)
+        judged = batch.judged.get(dossier_id)
+        if judged is not None and state.completed_at is not None:
+            as_completed = _as_judged(ledger, state, judged)
+            if as_completed != derived:
+                result.earlier_calendar += 1  # today's calendar would judge it otherwise: its record decides
+            derived = as_completed
+        differ = [(n, k, d) for n, k, d in zip(CHECKED, cached, derived, strict=True) if k != d]
+        if (
+            differ
+            and judged is None
+            and _fixed_under_earlier_calendar(ledger, dict(zip(CHECKED, cached, strict=True)), differ)
+        ):
             result.earlier_calendar += 1
             continue
-        for name, kept, derived in differ:
-            result.problems.append(Problem(code, name, f"cached {kept} ≠ events {derived}"))
+        for name, kept, found in differ:
+            result.problems.append(Problem(code, name, f"cached {kept} ≠ events {found}"))
+
+
+def _as_judged(ledger: Ledger, state: lifecycle.State, judged: dt.datetime) -> tuple[object, ...]:
+    """What the cache must hold for a completion judged against ``judged`` (its event's record): that due time
+    while the clock ran (none while it was stopped), and the outcome it gives (Circular 01/2018 Art. 13)."""
+    assert state.completed_at is not None
+    outcome = classify_completion(ledger.deadlines, completed_at=state.completed_at, due_at=judged)
+    due = None if state.due_at is None else judged
+    return (state.status.value, due, state.completed_at, outcome.value, state.withdrawn_at, state.is_open)
 
 
 def _fixed_under_earlier_calendar(ledger: Ledger, kept: dict[str, Any], differ: list[tuple[str, Any, Any]]) -> bool:
-    """A closed dossier whose cached due time (and outcome) differ from today's calendar only because a day off or
-    a swapped day was announced after it closed: ``recalc`` leaves those alone, as their classification was fixed
-    at completion (Circular 01/2018 Art. 13). It holds when nothing but ``due_at`` / ``outcome`` differs and the
-    cached outcome is what the cached due time gives; anything else is a finding."""
+    """A closed dossier without a recorded judged due (withdrawn, or completed before migration 0006) whose cached
+    due time (and outcome) differ from today's calendar only because a day off or a swapped day was announced
+    after it closed: ``recalc`` leaves those alone, as their classification was fixed at completion (Circular
+    01/2018 Art. 13). It holds when nothing but ``due_at`` / ``outcome`` differs and the cached outcome is what the
+    cached due time gives; anything else is a finding."""
     if kept["is_open"] or any(name not in ("due_at", "outcome") for name, _, _ in differ) or kept["due_at"] is None:
         return False
     if kept["completed_at"] is None:  # withdrawn: no outcome, only the due time it had

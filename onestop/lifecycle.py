@@ -207,13 +207,22 @@ def _effects(
     return {}
 
 
-def _outcome(engine: Deadlines, state: State, at: dt.datetime) -> Outcome:
-    # A clock stopped for a supplement or a suspension cannot make the dossier late (DOMAIN 6-7); the due time
-    # it had when it stopped is the one to compare with.
+COMPLETING = frozenset({"resolve", "reject"})  # the actions that classify a dossier (DOMAIN 7)
+
+
+def judged_due(state: State, at: dt.datetime) -> dt.datetime | None:
+    """The due instant a completion at ``at`` is classified against (the completion event records it, so that a
+    calendar changed later cannot change what the completion was judged by). A clock stopped for a supplement
+    cannot make the dossier late (DOMAIN 6-7): the due it had when it stopped, or the completion itself if later."""
     due = state.clock.due_at or state.clock.last_due_at
-    if due is None or state.clock.state is ClockState.WAITING:
-        return Outcome.ON_TIME if due is None else classify_completion(engine, completed_at=at, due_at=max(due, at))
-    return classify_completion(engine, completed_at=at, due_at=due)
+    if due is not None and state.clock.state is ClockState.WAITING:
+        return max(due, at)
+    return due
+
+
+def _outcome(engine: Deadlines, state: State, at: dt.datetime) -> Outcome:
+    due = judged_due(state, at)
+    return Outcome.ON_TIME if due is None else classify_completion(engine, completed_at=at, due_at=due)
 
 
 def derive(

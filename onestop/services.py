@@ -251,7 +251,8 @@ def _decide(
     state = lifecycle.derive(ledger.deadlines, seen.rule, seen.history)
     new, kind = lifecycle.apply_action(ledger.deadlines, seen.rule, state, action, at, return_via=return_via)
     note = (new.return_via or "direct") if action == "return" else note
-    event = event_values(kind=kind, at=at, now=now, officer=officer, note=note)
+    judged = lifecycle.judged_due(state, at) if action in lifecycle.COMPLETING else None
+    event = event_values(kind=kind, at=at, now=now, officer=officer, note=note, due_at=judged)
     return classified_as_completed(seen.dossier, new), event
 
 
@@ -287,14 +288,13 @@ def _procedure_row(conn: Connection, code: str) -> Any:
     return row
 
 
-def event_values(*, kind: str, at: dt.datetime, now: dt.datetime, officer: str, note: str) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "occurred_at": at,
-        "recorded_at": now,
-        "officer": desk_officer(officer),
-        "note": note,
-    }
+def event_values(
+    *, kind: str, at: dt.datetime, now: dt.datetime, officer: str, note: str, due_at: dt.datetime | None = None
+) -> dict[str, Any]:
+    values = {"kind": kind, "occurred_at": at, "recorded_at": now, "officer": desk_officer(officer), "note": note}
+    if due_at is not None:  # a completion: the due it was judged against (migration 0006); others leave it NULL
+        values["due_at"] = due_at
+    return values
 
 
 def desk_officer(officer: str | None) -> str:

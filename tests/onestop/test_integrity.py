@@ -167,9 +167,26 @@ def test_a_closed_dossier_whose_outcome_disagrees_with_its_own_due_time_is_still
 
     result = verify_ledger(changed)
 
-    assert {(p.code, p.issue) for p in result.problems} == {(codes[2], "due_at"), (codes[2], "outcome")}
-    assert result.earlier_calendar == 2
+    # Its completion event records the due it was judged against: the cached due is right, the outcome is not.
+    assert {(p.code, p.issue) for p in result.problems} == {(codes[2], "outcome")}
+    assert result.earlier_calendar == 3  # the three closed ones were judged under the calendar of their day
     changed.engine.dispose()
+
+
+def test_a_closed_dossiers_due_and_outcome_changed_together_are_found_by_the_due_its_completion_recorded(
+    ledger: Ledger,
+) -> None:
+    """The cache made to agree with itself (a later due, "on time") is not a calendar change: the append-only
+    completion event says what the completion was judged against, on the calendar of the day."""
+    code = receive(ledger, received_at=at("2023-03-06 08:00")).code  # due Monday 13th 17:00
+    act(ledger, code, "resolve", when=at("2023-03-14 10:00"))
+    assert dossier(ledger, code).outcome == "late"
+    later = dossier(ledger, code).due_at + dt.timedelta(days=1)
+    execute(ledger, "UPDATE dossier SET due_at = :d, outcome = 'on_time' WHERE code = :c", d=later, c=code)
+
+    result = verify_ledger(with_day_off(ledger, DAY_OFF))  # even with a day off that would make it on time
+
+    assert {(p.code, p.issue) for p in result.problems} == {(code, "due_at"), (code, "outcome")}
 
 
 def test_a_dry_run_writes_nothing(ledger: Ledger) -> None:

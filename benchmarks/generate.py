@@ -51,6 +51,7 @@ from onestop import lifecycle
 from onestop.context import rule_of
 from onestop.demo import FAMILY, GIVEN, MIDDLE  # the demo's synthetic names (no real person)
 from onestop.importer import COLUMNS
+from onestop.models import Dossier
 from onestop.text import fold
 
 UTC = dt.UTC
@@ -59,37 +60,7 @@ UNTIL = dt.date(2024, 12, 31)
 CHECK_TIME = dt.time(7, 30)  # [alerts] check_time
 DESK_CHANNELS = (("direct", 0.55), ("postal", 0.015), ("level3", 0.37), ("level4", 0.065))
 FIELD_WEIGHT = {"certification": 9.0, "civil_status": 5.0, "residence": 3.0, "social_protection": 1.5}
-DOSSIER_COLUMNS = (
-    "id",
-    "office_id",
-    "code",
-    "received_on",
-    "seq",
-    "procedure_code",
-    "field",
-    "channel",
-    "applicant",
-    "applicant_key",
-    "id_number",
-    "phone",
-    "address",
-    "received_at",
-    "counted_from",
-    "appointment_at",
-    "due_at",
-    "extended_due_at",
-    "status",
-    "is_open",
-    "completed_at",
-    "outcome",
-    "withdrawn_at",
-    "returned_at",
-    "return_via",
-    "waiting_since",
-    "late_again_at",
-    "published_at",
-    "last_event_at",
-)
+DOSSIER_COLUMNS = tuple(c.name for c in Dossier.__table__.columns)  # type: ignore[attr-defined]  # the table order
 EVENT_COLUMNS = ("id", "dossier_id", "kind", "occurred_at", "recorded_at", "officer", "note")
 APOLOGY_COLUMNS = (
     "id",

@@ -17,33 +17,14 @@ from typing import Any
 from sqlalchemy import exc, text
 from sqlmodel import Session
 
-DOSSIER_COLUMNS = (
-    "id",
-    "office_id",
-    "code",
-    "received_on",
-    "seq",
-    "procedure_code",
-    "field",
-    "channel",
-    "applicant",
-    "applicant_key",
-    "id_number",
-    "phone",
-    "address",
-    "received_at",
-    "counted_from",
-    "appointment_at",
-    "due_at",
-    "status",
-    "is_open",
-    "completed_at",
-    "outcome",
-    "withdrawn_at",
-    "returned_at",
-    "return_via",
-    "waiting_since",
-    "last_event_at",
+from onestop.models import Dossier
+
+# The dossier's columns in the table's order, without those an import never sets (an extension, the "late again"
+# flag and publication come later, at the desk or from the daily check).
+DOSSIER_COLUMNS = tuple(
+    c.name
+    for c in Dossier.__table__.columns  # type: ignore[attr-defined]
+    if c.name not in ("extended_due_at", "late_again_at", "published_at")
 )
 EVENT_COLUMNS = ("dossier_id", "kind", "occurred_at", "recorded_at", "officer", "note", "due_at")
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import sqlite3
 import sys
 import time
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import (
     DATA,
     QueryLog,
+    fresh_copy,
     median,
     open_ledger,
     print_machine,
@@ -147,8 +147,7 @@ def main() -> None:
     work = args.ledger.with_name("check-run.db")
     firsts, agains, offices, floors, office_floors = [], [], [], [], []
     for run in range(args.runs):
-        remove_sqlite(work)
-        shutil.copyfile(args.ledger, work)
+        fresh_copy(args.ledger, work)
         upgrade(work)
         if run == 0:  # counted on the copy: the original is only ever read by the copy
             describe(args.ledger, work)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import sqlite3
 import sys
 from dataclasses import replace
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import DATA, QueryLog, open_ledger, print_machine, remove_sqlite, sqlite_url, timed
+from benchmarks.common import DATA, QueryLog, fresh_copy, open_ledger, print_machine, remove_sqlite, sqlite_url, timed
 
 NOW_LOCAL = dt.datetime(2025, 1, 2, 8, 0)
 
@@ -83,9 +82,7 @@ def main() -> None:
     print_machine()
     from onestop.integrity import recalculate
 
-    work = args.ledger.with_name("recalc-run.db")
-    remove_sqlite(work)
-    shutil.copyfile(args.ledger, work)
+    work = fresh_copy(args.ledger, args.ledger.with_name("recalc-run.db"))
     settings = changed_settings(args.day_off)
     ledger = open_ledger(sqlite_url(work), settings)
     now = NOW_LOCAL.replace(tzinfo=ledger.deadlines.tz)

@@ -170,16 +170,14 @@ def main() -> None:
     import shutil
     import sqlite3
 
-    from benchmarks.common import remove_sqlite
+    from benchmarks.common import fresh_copy, remove_sqlite
 
     if not args.work.exists():
         print(f"copying {args.ledger} to {args.work} (once)")
         shutil.copyfile(args.ledger, args.work)
     bench(sqlite_url(args.work), args.runs)
     if args.try_analyze:
-        work = args.work.with_name("report-analyze.db")
-        remove_sqlite(work)
-        shutil.copyfile(args.work, work)
+        work = fresh_copy(args.work, args.work.with_name("report-analyze.db"))
         with sqlite3.connect(work) as conn:
             for sql in TRY_SQLITE:
                 conn.execute(sql)

@@ -11,14 +11,13 @@ least work that recomputes each dossier from its events.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_recalc import floor
-from benchmarks.common import DATA, open_ledger, print_machine, remove_sqlite, sqlite_url, timed
+from benchmarks.common import DATA, fresh_copy, open_ledger, print_machine, remove_sqlite, sqlite_url, timed
 
 
 def main() -> None:
@@ -31,9 +30,7 @@ def main() -> None:
     from onestop.config import Settings
     from onestop.integrity import verify_ledger
 
-    work = args.ledger.with_name("verify-run.db")
-    remove_sqlite(work)
-    shutil.copyfile(args.ledger, work)
+    work = fresh_copy(args.ledger, args.ledger.with_name("verify-run.db"))
     ledger = open_ledger(sqlite_url(work))  # upgraded to the current schema here, before any timing
     f_seconds, f_seen, _ = floor(work, Settings(), where="")
     print(f"  floor (raw read + derive of every dossier): {f_seconds:.1f} s, {f_seen / f_seconds:,.0f} dossiers/s")

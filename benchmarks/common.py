@@ -156,6 +156,14 @@ def remove_sqlite(path: Path) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
+def fresh_copy(source: Path, work: Path) -> Path:
+    """``work`` as a new copy of the SQLite ledger ``source`` (whatever a run before left beside it removed), so that
+    a measurement that writes, or upgrades the schema, never touches the generated original."""
+    remove_sqlite(work)
+    shutil.copyfile(source, work)
+    return work
+
+
 # --- PostgreSQL ------------------------------------------------------------------------------------------------
 PG_SETTINGS = {
     # The test server's durability shortcuts (tests/pgserver.py), plus memory for a 24 GiB machine.

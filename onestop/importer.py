@@ -32,8 +32,7 @@ from onestop.batches import can_fork, ctrl_c_between_batches, prepared_here, pre
 from onestop.context import Ledger
 from onestop.csvrows import read_rows
 from onestop.db import session_scope
-from onestop.errors import InputError, NotFoundError, OnestopError, StorageError, TransitionError
-from onestop.limits import named_file_size_error
+from onestop.errors import InputError, NotFoundError, OnestopError, TransitionError
 from onestop.models import Dossier, Office, Procedure
 from onestop.services import IMPORT_OFFICER, check_instant, clean, dossier_code, next_number, rule_for
 from onestop.text import fold
@@ -165,8 +164,6 @@ def import_csv(
                     progress(batch.lines)
                 if interrupted():
                     raise KeyboardInterrupt
-    except StorageError as error:
-        raise named_file_size_error(error, url=ledger.url) from error.__cause__
     finally:
         prepared.close()
     return job.result

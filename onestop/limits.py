@@ -25,13 +25,6 @@ def file_size_limit() -> int | None:
     return None if soft == resource.RLIM_INFINITY else int(soft)
 
 
-def named_file_size_error(error: StorageError, *, url: str) -> StorageError:
-    """``error`` again, or ``storage.file_size`` when the write failed because of the file size limit."""
-    if error.key not in ("storage.open", "storage.full") or error.__cause__ is None:
-        return error
-    return file_size_error(error.__cause__, url=url) or error
-
-
 def file_size_error(error: BaseException, *, url: str) -> StorageError | None:
     """``storage.file_size`` if ``error`` (a failed SQLite statement) comes from the file size limit, else None."""
     limit = file_size_limit()

@@ -21,11 +21,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import NullType
 from sqlmodel import Session, col, select
 
+from onestop.lifecycle import Status
 from onestop.models import Dossier, Instant, Procedure
 from sla.classify import is_due_today, is_due_within, needs_apology, working_days_overdue
 from sla.deadline import Deadlines
-
-WAITING_STATUS = "supplement_requested"
 
 
 class AlertRow(NamedTuple):
@@ -121,7 +120,8 @@ def _collect(
         if apology and extended_raw is None:
             apology_needed.append(shown)
 
-    stopped = _open_query(as_of, office_id).where(col(Dossier.due_at).is_(None), col(Dossier.status) == WAITING_STATUS)
+    waiting = col(Dossier.status) == Status.SUPPLEMENT_REQUESTED.value
+    stopped = _open_query(as_of, office_id).where(col(Dossier.due_at).is_(None), waiting)
     for code, procedure, applicant, fld, _, extended_raw, status in conn.execute(
         stopped.order_by(col(Dossier.code))
     ).all():

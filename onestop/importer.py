@@ -283,9 +283,9 @@ class _Job:
         describe: Callable[[OnestopError], str],
     ) -> None:
         assert office.id is not None
-        self.ledger, self.engine, self.office, self.office_id = ledger, ledger.deadlines, office, office.id
+        self.engine, self.office, self.office_id = ledger.deadlines, office, office.id
         self.procedures = {code: _Procedure(code, p.field, rule_for(p)) for code, p in procedures.items()}
-        self.now, self.describe, self.tz = now, describe, ledger.deadlines.tz
+        self.now, self.describe, self.tz = now, describe, ledger.deadlines.tz  # tz: read for every instant
         self.result = ImportResult()
         self.cleaned: dict[tuple[str, str], str | None] = {}
         self.folded: dict[str, str] = {}

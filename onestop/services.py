@@ -94,13 +94,9 @@ def get_procedure(session: Session, code: str) -> Procedure:
     return procedure
 
 
-def get_dossier(session: Session, code: str, *, lock: bool = False) -> Dossier:
-    """The dossier by code; ``lock`` holds its row until commit (PostgreSQL; SQLite's write lock already does)
-    so that two desks acting on one dossier at once are serialised rather than both recorded."""
-    query = select(Dossier).where(Dossier.code == code.strip())
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    dossier = session.exec(query).first()
+def get_dossier(session: Session, code: str) -> Dossier:
+    """The dossier by code (``Recorded.read`` and ``last_event_id`` are how an action reads and locks it)."""
+    dossier = session.exec(select(Dossier).where(Dossier.code == code.strip())).first()
     if dossier is None:
         raise NotFoundError("notfound.dossier", code=code)
     return dossier

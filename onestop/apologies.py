@@ -26,6 +26,7 @@ from onestop.services import (
     check_instant,
     clean,
     current_state,
+    event_values,
     get_dossier,
     next_number,
     rule_for,
@@ -183,14 +184,7 @@ def _apologise(
         ]
     session.execute(insert(Apology), apologies)
     events = [
-        {
-            "dossier_id": x.id,
-            "kind": kind,
-            "occurred_at": issued[x.id],
-            "recorded_at": now,
-            "officer": "",
-            "note": OVERDUE_REASON,
-        }
+        {**event_values(kind=kind, at=issued[x.id], now=now, officer="", note=OVERDUE_REASON), "dossier_id": x.id}
         for x in due
     ]
     session.execute(insert(Event), events)

@@ -354,16 +354,7 @@ def _append(
     officer: str,
     note: str,
 ) -> None:
-    session.add(
-        Event(
-            dossier_id=dossier_id,
-            kind=kind,
-            occurred_at=at,
-            recorded_at=now,
-            officer=desk_officer(officer),
-            note=note,
-        )
-    )
+    session.add(Event(dossier_id=dossier_id, **event_values(kind=kind, at=at, now=now, officer=officer, note=note)))
 
 
 def append_event(

@@ -372,12 +372,12 @@ class _Job:
             via = (fields[_RETURN_VIA] or "direct").strip() if action == "return" else None
             if via is not None and via not in lifecycle.RETURN_ROUTES:
                 raise InputError("input.return_via", value=via)
-            judged = lifecycle.judged_due(life, at) if action in lifecycle.COMPLETING else None
             try:
                 life, kind = lifecycle.apply_action(self.engine, rule, life, action, at, return_via=via)
             except TransitionError as error:  # name the row's dossier in the message
                 error.params.setdefault("code", row.code or f"#{row.line}")
                 raise
+            judged = life.judged_due if action in lifecycle.COMPLETING else None  # recorded by the completion only
             events.append((kind, at, via or "", judged))
         # The receipt slip's appointment, when the export has none: the statutory due, or the one before a stop.
         due = life.clock.due_at or life.clock.last_due_at

@@ -88,6 +88,7 @@ RESUME = {
 }
 KIND_TO_ACTION = {step.kind: name for name, step in STEPS.items()}
 KIND_TO_ACTION.update({"supplement_received": "resume", "resumed": "resume"})
+COMPLETING = frozenset({"resolve", "reject"})  # the actions that classify a dossier (DOMAIN 7)
 
 
 class State(NamedTuple):
@@ -107,6 +108,7 @@ class State(NamedTuple):
     extended_due_at: dt.datetime | None = None
     apologised: bool = False
     late_again_at: dt.datetime | None = None
+    judged_due: dt.datetime | None = None  # the due a completion was classified against (its event records it)
 
     @property
     def is_open(self) -> bool:
@@ -190,8 +192,10 @@ def _effects(
     """What ``action`` records besides the status and the clock (which no action here both ticks and reads)."""
     if action == "supplement":
         return {"waiting_since": at}
-    if action in ("resolve", "reject"):
-        return {"completed_at": at, "outcome": _outcome(engine, state, at)}
+    if action in COMPLETING:
+        due = _judged_due(state, at)
+        outcome = Outcome.ON_TIME if due is None else classify_completion(engine, completed_at=at, due_at=due)
+        return {"completed_at": at, "outcome": outcome, "judged_due": due}
     if action == "return":
         return {"returned_at": at, "return_via": return_via or "direct"}
     if action == "withdraw":
@@ -207,10 +211,7 @@ def _effects(
     return {}
 
 
-COMPLETING = frozenset({"resolve", "reject"})  # the actions that classify a dossier (DOMAIN 7)
-
-
-def judged_due(state: State, at: dt.datetime) -> dt.datetime | None:
+def _judged_due(state: State, at: dt.datetime) -> dt.datetime | None:
     """The due instant a completion at ``at`` is classified against (the completion event records it, so that a
     calendar changed later cannot change what the completion was judged by). A clock stopped for a supplement
     cannot make the dossier late (DOMAIN 6-7): the due it had when it stopped, or the completion itself if later."""
@@ -218,11 +219,6 @@ def judged_due(state: State, at: dt.datetime) -> dt.datetime | None:
     if due is not None and state.clock.state is ClockState.WAITING:
         return max(due, at)
     return due
-
-
-def _outcome(engine: Deadlines, state: State, at: dt.datetime) -> Outcome:
-    due = judged_due(state, at)
-    return Outcome.ON_TIME if due is None else classify_completion(engine, completed_at=at, due_at=due)
 
 
 def derive(

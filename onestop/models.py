@@ -152,7 +152,7 @@ class Event(SQLModel, table=True):
     recorded_at: dt.datetime = Field(sa_type=Instant)
     officer: str = Field(default="", max_length=120)
     note: str = Field(default="", max_length=1000)
-    # Resolved and rejected events: the due instant the completion was judged against (lifecycle.judged_due;
+    # Resolved and rejected events: the due instant the completion was judged against (lifecycle.State.judged_due;
     # migration 0006), so that verify checks a closed dossier's outcome exactly whatever the calendar says today.
     due_at: dt.datetime | None = Field(default=None, sa_type=Instant)
 

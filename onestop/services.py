@@ -247,7 +247,7 @@ def _decide(
     state = lifecycle.derive(ledger.deadlines, seen.rule, seen.history)
     new, kind = lifecycle.apply_action(ledger.deadlines, seen.rule, state, action, at, return_via=return_via)
     note = (new.return_via or "direct") if action == "return" else note
-    judged = lifecycle.judged_due(state, at) if action in lifecycle.COMPLETING else None
+    judged = new.judged_due if action in lifecycle.COMPLETING else None  # recorded by the completion's event only
     event = event_values(kind=kind, at=at, now=now, officer=officer, note=note, due_at=judged)
     return classified_as_completed(seen.dossier, new), event
 
